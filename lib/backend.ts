@@ -1,0 +1,143 @@
+/**
+ * The TensorFlow.js backend, decided in this one place for every entry point (tests, notebooks,
+ * CLI, bench). Import `tf` from here, never from a `@tensorflow/*` package directly.
+ *
+ * Choice, by the environment variable `CUTMIX_BACKEND`:
+ * - `tensorflow` (default): native TensorFlow on CPU through `@tensorflow/tfjs-node`. `deno task
+ *   setup` installs it (the official libtensorflow download, or the TensorFlow C library from the
+ *   `tensorflow-cpu` pip wheel when that download is not reachable).
+ * - `gpu`: native TensorFlow with CUDA through `@tensorflow/tfjs-node-gpu` (set it before
+ *   `./run setup` so setup installs that package's libtensorflow). Fails loudly if it can't load.
+ * - `cpu`: the pure-JS backend of `@tensorflow/tfjs`. Roughly 700x slower to train than native;
+ *   only for debugging on a machine where neither native package can be built.
+ *
+ * If `tensorflow` was asked for and cannot load, this falls back to pure-JS `cpu` with a loud
+ * warning that says why (`backendInfo.fallbackReason`); tests fail when setup built the native
+ * backend but the fallback is what loaded.
+ *
+ * @example
+ * ```ts
+ * import { backendInfo, tf } from "../lib/backend.ts";
+ * console.log(backendInfo.name); // "tensorflow"
+ * const y = tf.tidy(() => tf.ones([2, 2]).mul(3));
+ * ```
+ * @module
+ */
+import nodeUtil from "node:util";
+
+/** The TensorFlow.js namespace (tfjs-node's superset of `@tensorflow/tfjs`). */
+export type TF = typeof import("@tensorflow/tfjs-node");
+
+/** What the user may ask for in `CUTMIX_BACKEND`. */
+export type RequestedBackend = "tensorflow" | "gpu" | "cpu";
+
+/** What was asked for, what loaded, and why it differs if it does. */
+export interface BackendInfo {
+  /** The value of `CUTMIX_BACKEND` (default `tensorflow`). */
+  requested: RequestedBackend;
+  /** `tf.getBackend()` after loading: `tensorflow` for native (CPU or GPU), `cpu` for pure JS. */
+  name: string;
+  /** The npm package that provides the backend. */
+  packageName: string;
+  /** True when TensorFlow's native C library executes the ops. */
+  native: boolean;
+  /** Set when the requested native backend failed and pure JS took over. */
+  fallbackReason?: string;
+}
+
+const REQUESTED_BACKENDS: readonly RequestedBackend[] = ["tensorflow", "gpu", "cpu"];
+
+/** Reads and validates `CUTMIX_BACKEND`. */
+export function requestedBackend(): RequestedBackend {
+  const raw = (Deno.env.get("CUTMIX_BACKEND") ?? "tensorflow").trim().toLowerCase();
+  const value = raw === "" || raw === "native" ? "tensorflow" : raw;
+  if (!REQUESTED_BACKENDS.includes(value as RequestedBackend)) {
+    throw new Error(
+      `CUTMIX_BACKEND="${raw}" is not a backend: use one of ${REQUESTED_BACKENDS.join(", ")}`,
+    );
+  }
+  return value as RequestedBackend;
+}
+
+/**
+ * tfjs-node still calls `util.isNullOrUndefined`, which modern `node:util` (and Deno's) removed.
+ * It must exist before tfjs-node's module body runs.
+ */
+function installNodeUtilShim(): void {
+  const util = nodeUtil as unknown as Record<string, unknown>;
+  if (typeof util.isNullOrUndefined !== "function") {
+    util.isNullOrUndefined = (value: unknown) => value === null || value === undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
+}
+
+async function loadPureJs(): Promise<TF> {
+  const tfjs = await import("@tensorflow/tfjs");
+  await tfjs.setBackend("cpu");
+  await tfjs.ready();
+  // The pure-JS package lacks only `tf.node` (file I/O helpers) of tfjs-node's namespace.
+  return tfjs as unknown as TF;
+}
+
+async function load(): Promise<{ tf: TF; info: BackendInfo }> {
+  const requested = requestedBackend();
+  installNodeUtilShim();
+  // TensorFlow's C++ INFO lines (oneDNN, CPU features) drown progress output; warnings stay.
+  if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "1");
+  if (requested === "gpu") {
+    try {
+      const tf = await import("@tensorflow/tfjs-node-gpu") as unknown as TF;
+      return {
+        tf,
+        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node-gpu", native: true },
+      };
+    } catch (error) {
+      throw new Error(
+        `CUTMIX_BACKEND=gpu but @tensorflow/tfjs-node-gpu did not load: ${describe(error)}. ` +
+          "Run `CUTMIX_BACKEND=gpu ./run setup` on a machine with CUDA and cuDNN (see README).",
+      );
+    }
+  }
+  if (requested === "tensorflow") {
+    try {
+      const tf = await import("@tensorflow/tfjs-node");
+      return {
+        tf,
+        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node", native: true },
+      };
+    } catch (error) {
+      const fallbackReason = `@tensorflow/tfjs-node did not load (${describe(error)})`;
+      console.error(
+        [
+          "",
+          "!!! WARNING: native TensorFlow is NOT active. " + fallbackReason + ".",
+          "!!! Falling back to the pure-JS `cpu` backend, about 700x slower to train.",
+          "!!! Run `./run setup` (it builds the native backend), or set CUTMIX_BACKEND=cpu to silence this.",
+          "",
+        ].join("\n"),
+      );
+      const tf = await loadPureJs();
+      return {
+        tf,
+        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs", native: false, fallbackReason },
+      };
+    }
+  }
+  const tf = await loadPureJs();
+  return {
+    tf,
+    info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs", native: false },
+  };
+}
+
+const loaded = await load();
+
+/** The TensorFlow.js namespace on the chosen backend. */
+export const tf: TF = loaded.tf;
+
+/** Which backend is active and why. */
+export const backendInfo: Readonly<BackendInfo> = Object.freeze(loaded.info);
