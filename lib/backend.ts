@@ -93,7 +93,12 @@ async function load(): Promise<{ tf: TF; info: BackendInfo }> {
       const tf = await import("@tensorflow/tfjs-node-gpu") as unknown as TF;
       return {
         tf,
-        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node-gpu", native: true },
+        info: {
+          requested,
+          name: tf.getBackend(),
+          packageName: "@tensorflow/tfjs-node-gpu",
+          native: true,
+        },
       };
     } catch (error) {
       throw new Error(
@@ -107,7 +112,12 @@ async function load(): Promise<{ tf: TF; info: BackendInfo }> {
       const tf = await import("@tensorflow/tfjs-node");
       return {
         tf,
-        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node", native: true },
+        info: {
+          requested,
+          name: tf.getBackend(),
+          packageName: "@tensorflow/tfjs-node",
+          native: true,
+        },
       };
     } catch (error) {
       const fallbackReason = `@tensorflow/tfjs-node did not load (${describe(error)})`;
@@ -123,7 +133,13 @@ async function load(): Promise<{ tf: TF; info: BackendInfo }> {
       const tf = await loadPureJs();
       return {
         tf,
-        info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs", native: false, fallbackReason },
+        info: {
+          requested,
+          name: tf.getBackend(),
+          packageName: "@tensorflow/tfjs",
+          native: false,
+          fallbackReason,
+        },
       };
     }
   }
