@@ -24,12 +24,9 @@
  * @module
  */
 import nodeUtil from "node:util";
+import { type RequestedBackend, requestedBackend } from "./backend_request.ts";
 
-/** The TensorFlow.js namespace (tfjs-node's superset of `@tensorflow/tfjs`). */
-export type TF = typeof import("@tensorflow/tfjs-node");
-
-/** What the user may ask for in `CUTMIX_BACKEND`. */
-export type RequestedBackend = "tensorflow" | "gpu" | "cpu";
+export { type RequestedBackend, requestedBackend };
 
 /** What was asked for, what loaded, and why it differs if it does. */
 export interface BackendInfo {
@@ -45,19 +42,8 @@ export interface BackendInfo {
   fallbackReason?: string;
 }
 
-const REQUESTED_BACKENDS: readonly RequestedBackend[] = ["tensorflow", "gpu", "cpu"];
-
-/** Reads and validates `CUTMIX_BACKEND`. */
-export function requestedBackend(): RequestedBackend {
-  const raw = (Deno.env.get("CUTMIX_BACKEND") ?? "tensorflow").trim().toLowerCase();
-  const value = raw === "" || raw === "native" ? "tensorflow" : raw;
-  if (!REQUESTED_BACKENDS.includes(value as RequestedBackend)) {
-    throw new Error(
-      `CUTMIX_BACKEND="${raw}" is not a backend: use one of ${REQUESTED_BACKENDS.join(", ")}`,
-    );
-  }
-  return value as RequestedBackend;
-}
+/** The TensorFlow.js namespace (tfjs-node's superset of `@tensorflow/tfjs`). */
+export type TF = typeof import("@tensorflow/tfjs-node");
 
 /**
  * tfjs-node still calls `util.isNullOrUndefined`, which modern `node:util` (and Deno's) removed.
@@ -86,8 +72,6 @@ async function loadPureJs(): Promise<TF> {
 async function load(): Promise<{ tf: TF; info: BackendInfo }> {
   const requested = requestedBackend();
   installNodeUtilShim();
-  // TensorFlow's C++ INFO lines (oneDNN, CPU features) drown progress output; warnings stay.
-  if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "1");
   if (requested === "gpu") {
     try {
       const tf = await import("@tensorflow/tfjs-node-gpu") as unknown as TF;

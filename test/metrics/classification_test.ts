@@ -72,9 +72,7 @@ Deno.test("topKCorrect: a NaN anywhere in a row is an error; labels are validate
 Deno.test("evaluateTopKErrors: batches through a fixed-logit model", async () => {
   const before = tf.memory().numTensors;
   // Image i holds the value i everywhere; the model looks up row i of LOGITS.
-  const images = tf.tidy(() =>
-    tf.range(0, 6).reshape([6, 1, 1, 1]).tile([1, 2, 2, 3])
-  ) as Tensor4D;
+  const images = tf.tidy(() => tf.range(0, 6).reshape([6, 1, 1, 1]).tile([1, 2, 2, 3])) as Tensor4D;
   const table = tf.tensor2d(LOGITS);
   const model = (x: Tensor4D) =>
     tf.tidy(() => {

@@ -69,7 +69,9 @@ export function pipIndexArguments(
   if (env.get("PIP_INDEX_URL") || env.get("PIP_EXTRA_INDEX_URL")) return [];
   if (!exists("/opt/pypi/simple")) return [];
   const args = ["--index-url", "file:///opt/pypi/simple"];
-  if (exists("/opt/pypi-more/simple")) args.push("--extra-index-url", "file:///opt/pypi-more/simple");
+  if (exists("/opt/pypi-more/simple")) {
+    args.push("--extra-index-url", "file:///opt/pypi-more/simple");
+  }
   return args;
 }
 

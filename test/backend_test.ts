@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Rank, Scalar, Tensor4D, Variable } from "@tensorflow/tfjs-node";
+import { backendInfo, tf } from "../lib/backend.ts";
+
+const root = join(import.meta.dirname!, "..");
+
+Deno.test("backend: reports which backend the suite runs on", () => {
+  console.log(
+    `backend: ${backendInfo.name} via ${backendInfo.packageName} (native: ${backendInfo.native})`,
+  );
+  assert.equal(tf.getBackend(), backendInfo.name);
+});
+
+Deno.test("backend: native TensorFlow is active when setup built it", () => {
+  const record = join(root, ".cache/backend.json");
+  if (!existsSync(record) || backendInfo.requested === "cpu") {
+    console.log("no .cache/backend.json (setup did not build native TensorFlow): not required");
+    return;
+  }
+  const built = JSON.parse(Deno.readTextFileSync(record));
+  assert.equal(
+    backendInfo.native,
+    true,
+    `setup built ${built.packageName} (${built.method}) but the backend is ${backendInfo.name}: ` +
+      (backendInfo.fallbackReason ?? ""),
+  );
+  assert.equal(tf.getBackend(), "tensorflow");
+});
+
+Deno.test("backend: a tiny conv net trains and its loss goes down", () => {
+  const before = tf.memory().numTensors;
+  // 64 images of 8x8x3: class 1 images are brighter in the centre, class 0 at the border.
+  const losses = tf.tidy(() => {
+    const noise = tf.randomUniform([64, 8, 8, 3], 0, 0.5, "float32", 7);
+    const centre = tf.pad(tf.ones([1, 4, 4, 3]), [[0, 0], [2, 2], [2, 2], [0, 0]]);
+    const labels = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 2), "int32");
+    const isOne = labels.cast("float32").reshape([64, 1, 1, 1]);
+    const images = noise.add(
+      isOne.mul(centre).add(tf.scalar(1).sub(isOne).mul(tf.scalar(1).sub(centre))).mul(0.5),
+    );
+    const targets = tf.oneHot(labels, 2).cast("float32");
+    const kernel = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 0.3, "float32", 11));
+    const dense = tf.variable(tf.randomNormal([4, 2], 0, 0.3, "float32", 13));
+    const bias = tf.variable(tf.zeros([2]));
+    const optimizer = tf.train.sgd(0.5);
+    const history: number[] = [];
+    for (let step = 0; step < 60; step++) {
+      const cost = optimizer.minimize(
+        () => {
+          const features = tf.relu(
+            tf.conv2d(images as Tensor4D, kernel as Variable<Rank.R4>, 1, "same"),
+          );
+          const logits = tf.matMul(tf.mean(features, [1, 2]), dense).add(bias);
+          return tf.losses.softmaxCrossEntropy(targets, logits) as Scalar;
+        },
+        true,
+        [kernel, dense, bias],
+      );
+      history.push(cost!.dataSync()[0]);
+    }
+    optimizer.dispose();
+    kernel.dispose();
+    dense.dispose();
+    bias.dispose();
+    return history;
+  });
+  assert.equal(tf.memory().numTensors, before, "the training loop leaked tensors");
+  const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
+  const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
+  console.log(`loss ${first.toFixed(4)} → ${last.toFixed(4)} on ${backendInfo.name}`);
+  assert.ok(last < 0.7 * first, `loss did not go down: ${first} → ${last}`);
+});

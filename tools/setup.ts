@@ -1,0 +1,56 @@
+/**
+ * `deno task setup [--for TASK]`: installs everything the project needs, idempotently, and says
+ * what it does. `./run TASK` calls it before every task, so a fresh clone needs nothing else.
+ *
+ * - always: the npm dependencies (`deno install` into node_modules/) and the native TensorFlow
+ *   backend chosen by CUTMIX_BACKEND (see lib/backend.ts and tools/setup/tensorflow.ts);
+ * - `--for reproduce`: a project-local Python venv with Jupyter's nbclient/nbconvert and a
+ *   project-local Deno kernelspec (tools/setup/jupyter.ts);
+ * - `--for test`: Chromium for the report browser test, when the machine can install it.
+ *
+ * Everything goes under the project's .cache/ and node_modules/ (plus Deno's own cache in
+ * $DENO_DIR, and pip's in $HOME); nothing is installed system-wide except Chromium via apt.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { ensureNativeBackend } from "./setup/tensorflow.ts";
+import { log, run } from "./setup/util.ts";
+import { requestedBackend } from "../lib/backend_request.ts";
+
+const root = join(import.meta.dirname!, "..");
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    for: { type: "string", default: "" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log("usage: deno task setup [--for TASK]   (TASK: test, reproduce, bench, data, train)");
+  Deno.exit(0);
+}
+
+async function installNpmDependencies(): Promise<void> {
+  const result = await run(Deno.execPath(), ["install", "--quiet"], { cwd: root, quiet: true });
+  if (!result.success) throw new Error(`deno install failed: ${result.lastLines}`);
+  log("npm dependencies: ok (node_modules/)");
+}
+
+try {
+  await installNpmDependencies();
+  const backend = requestedBackend();
+  if (backend === "cpu") {
+    log("CUTMIX_BACKEND=cpu: skipping native TensorFlow (pure JS is ~700x slower to train)");
+  } else {
+    await ensureNativeBackend(root, backend);
+  }
+  if (values.for === "reproduce") {
+    const { ensureJupyter } = await import("./setup/jupyter.ts");
+    await ensureJupyter(root);
+  }
+} catch (error) {
+  console.error(`[setup] FAILED: ${error instanceof Error ? error.message : error}`);
+  Deno.exit(1);
+}
