@@ -48,7 +48,10 @@ export function topKCorrect(logits: Tensor2D, labels: Labels, k: number): Tensor
     const column = tf.reshape(tf.gather(logits, y, 1, 1), [n, 1]);
     const classIndex = tf.range(0, numClasses, 1, "int32").expandDims(0);
     const above = tf.greater(logits, column);
-    const tiedBefore = tf.logicalAnd(tf.equal(logits, column), tf.less(classIndex, y.expandDims(1)));
+    const tiedBefore = tf.logicalAnd(
+      tf.equal(logits, column),
+      tf.less(classIndex, y.expandDims(1)),
+    );
     const rank = tf.sum(tf.cast(tf.logicalOr(above, tiedBefore), "int32"), 1);
     const hasNaN = tf.any(tf.isNaN(logits), 1);
     return tf.logicalAnd(tf.less(rank, k), tf.logicalNot(hasNaN)) as Tensor1D;

@@ -1,0 +1,256 @@
+/**
+ * Weakly supervised object localization from class activation maps (the paper's Table 6 protocol,
+ * after Zhou et al. 2016).
+ *
+ * From a CAM normalised to [0, 1] (see `cam.ts`):
+ * 1. foreground = pixels strictly above σ · max (σ = 0.15 by default; "above" as in the CAM
+ *    paper, and `cv2.THRESH_BINARY` is `>` too);
+ * 2. keep the largest connected component of the foreground, with **8-connectivity** (diagonal
+ *    neighbours connect, as the outer contours `cv2.findContours` traces in clovaai/wsolevaluation),
+ *    size = pixel count, ties → the component whose first pixel comes first in raster order;
+ * 3. its tightest box, half-open `{ y0, x0, y1, x1 }`.
+ * A map with no foreground pixel (e.g. a constant map, normalised to zeros) gives no box, which
+ * never counts as a correct localization.
+ *
+ * A localization is correct when IoU(box, ground truth) ≥ 0.5 (max over the image's ground-truth
+ * boxes). Top-1 localization accuracy also needs the top-1 class to be right (the CAM is drawn for
+ * the predicted class); GT-known accuracy draws the CAM for the true class and checks IoU only.
+ *
+ * @example
+ * ```ts
+ * import { boxFromMap, intersectionOverUnion } from "./localization.ts";
+ * const map = new Float32Array([
+ *   0, 0, 0, 0,
+ *   0, 1, 1, 0,
+ *   0, 1, 0, 0,
+ *   0, 0, 0.9, 0,
+ * ]);
+ * const box = boxFromMap(map, 4, 4); // { y0: 1, x0: 1, y1: 4, x1: 3 }: 0.9 joins diagonally
+ * console.log(intersectionOverUnion(box!, { y0: 1, x0: 1, y1: 3, x1: 3 })); // 4 / 6
+ * ```
+ * @module
+ */
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import { tf } from "../backend.ts";
+import { classActivationMaps, type Interpolation } from "./cam.ts";
+import {
+  type BatchSource,
+  checkInteger,
+  checkNumber,
+  labelArray,
+  type LabeledBatch,
+} from "./types.ts";
+
+/** A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1. */
+export interface Box {
+  readonly y0: number;
+  readonly x0: number;
+  readonly y1: number;
+  readonly x1: number;
+}
+
+/** Area of a half-open box (0 when empty or inverted). */
+export function boxArea(box: Box): number {
+  return Math.max(0, box.y1 - box.y0) * Math.max(0, box.x1 - box.x0);
+}
+
+/** Intersection over union of two half-open boxes; 0 when both are empty. */
+export function intersectionOverUnion(a: Box, b: Box): number {
+  const inter = boxArea({
+    y0: Math.max(a.y0, b.y0),
+    x0: Math.max(a.x0, b.x0),
+    y1: Math.min(a.y1, b.y1),
+    x1: Math.min(a.x1, b.x1),
+  });
+  const union = boxArea(a) + boxArea(b) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Foreground threshold of the CAM paper's protocol, as a fraction of the map's maximum. */
+export const DEFAULT_CAM_THRESHOLD = 0.15;
+
+/**
+ * The box around the largest 8-connected component of `map > threshold · max(map)` (see the
+ * module doc), or `null` when no pixel is above. Linear time (one breadth-first pass).
+ *
+ * @param map row-major [height, width] scores, normally a normalised CAM in [0, 1].
+ * @param threshold σ ∈ [0, 1]; default 0.15.
+ */
+export function boxFromMap(
+  map: ArrayLike<number>,
+  height: number,
+  width: number,
+  threshold: number = DEFAULT_CAM_THRESHOLD,
+): Box | null {
+  checkInteger("height", height, 1);
+  checkInteger("width", width, 1);
+  checkNumber("threshold", threshold, 0, 1);
+  const size = height * width;
+  if (map.length !== size) {
+    throw new Error(`map must have height × width = ${size} values, got ${map.length}`);
+  }
+  let max = -Infinity;
+  for (let i = 0; i < size; i++) if (map[i] > max) max = map[i];
+  if (!Number.isFinite(max)) return null;
+  const cut = threshold * max;
+  const seen = new Uint8Array(size);
+  for (let i = 0; i < size; i++) if (!(map[i] > cut)) seen[i] = 1; // background (and NaN)
+  const queue = new Int32Array(size);
+  let best: Box | null = null;
+  let bestCount = 0;
+  for (let start = 0; start < size; start++) {
+    if (seen[start]) continue;
+    seen[start] = 1;
+    queue[0] = start;
+    let head = 0;
+    let tail = 1;
+    let y0 = height, x0 = width, y1 = -1, x1 = -1;
+    while (head < tail) {
+      const p = queue[head++];
+      const y = (p / width) | 0;
+      const x = p - y * width;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= width) continue;
+          const q = ny * width + nx;
+          if (!seen[q]) {
+            seen[q] = 1;
+            queue[tail++] = q;
+          }
+        }
+      }
+    }
+    if (tail > bestCount) {
+      bestCount = tail;
+      best = { y0, x0, y1: y1 + 1, x1: x1 + 1 };
+    }
+  }
+  return best;
+}
+
+/** A labelled batch with ground-truth boxes (one box, or several, per image). */
+export interface LocalizationBatch extends LabeledBatch {
+  /** Ground truth per image, in the pixels of `imagesNHWC`. */
+  readonly boxes: readonly (Box | readonly Box[])[];
+}
+
+/** A model's forward pass that also exposes its last-stage features (before pooling). */
+export type ForwardWithFeatures = (
+  imagesNHWC: Tensor4D,
+) => { readonly logits: Tensor2D; readonly featuresNHWC: Tensor4D };
+
+/** Options of {@link evaluateLocalization}. */
+export interface LocalizationOptions {
+  /** σ, the foreground threshold as a fraction of the CAM's maximum. Default 0.15. */
+  readonly threshold?: number;
+  /** IoU needed for a correct box. Default 0.5. */
+  readonly iouThreshold?: number;
+  /** CAM upsampling kernel. Default `"bilinear"` (see `cam.ts`). */
+  readonly interpolation?: Interpolation;
+}
+
+/** Localization results over a set. */
+export interface LocalizationResult {
+  /** Number of images. */
+  readonly count: number;
+  /** Fraction with the right top-1 class AND IoU(CAM box of that class, truth) ≥ threshold. */
+  readonly top1LocalizationAccuracy: number;
+  /** Fraction with IoU(CAM box of the true class, truth) ≥ threshold, class ignored. */
+  readonly gtKnownLocalizationAccuracy: number;
+  /** Top-1 classification accuracy on the same images (argmax, ties to the lower index). */
+  readonly top1Accuracy: number;
+}
+
+function maxIoU(box: Box | null, truth: Box | readonly Box[]): number {
+  if (box === null) return 0;
+  const list = Array.isArray(truth) ? truth as readonly Box[] : [truth as Box];
+  let best = 0;
+  for (const t of list) best = Math.max(best, intersectionOverUnion(box, t));
+  return best;
+}
+
+/**
+ * Top-1 and GT-known localization accuracy of CAM boxes over batches.
+ *
+ * @param forward the model's inference pass returning logits and last-stage features.
+ * @param classifierKernel the final dense layer's kernel [C, K].
+ *
+ * @example
+ * ```ts
+ * import { evaluateLocalization, type ForwardWithFeatures, type LocalizationBatch } from "./localization.ts";
+ * import type { Tensor2D } from "@tensorflow/tfjs-node";
+ * declare const forward: ForwardWithFeatures;
+ * declare const kernel: Tensor2D;
+ * declare const batches: LocalizationBatch[];
+ * const { top1LocalizationAccuracy } = await evaluateLocalization(forward, kernel, batches);
+ * ```
+ */
+export async function evaluateLocalization(
+  forward: ForwardWithFeatures,
+  classifierKernel: Tensor2D,
+  batches: BatchSource<LocalizationBatch>,
+  options: LocalizationOptions = {},
+): Promise<LocalizationResult> {
+  const threshold = options.threshold ?? DEFAULT_CAM_THRESHOLD;
+  const iouThreshold = options.iouThreshold ?? 0.5;
+  checkNumber("options.threshold", threshold, 0, 1);
+  checkNumber("options.iouThreshold", iouThreshold, 0, 1);
+  let count = 0, top1Loc = 0, gtKnownLoc = 0, top1 = 0;
+  for await (const batch of batches) {
+    const [n, height, width] = batch.imagesNHWC.shape;
+    if (batch.boxes.length !== n) {
+      throw new Error(
+        `batch.boxes must have one entry per image (${n}), got ${batch.boxes.length}`,
+      );
+    }
+    const labels = labelArray(batch.labels);
+    const [predicted, predictedMaps, trueMaps] = tf.tidy(() => {
+      const { logits, featuresNHWC } = forward(batch.imagesNHWC);
+      const argmax = tf.argMax(logits, 1);
+      const camOptions = { height, width, interpolation: options.interpolation };
+      return [
+        argmax,
+        classActivationMaps(featuresNHWC, classifierKernel, argmax as Tensor1D, camOptions),
+        classActivationMaps(featuresNHWC, classifierKernel, labels, camOptions),
+      ];
+    });
+    const predictedArray = predicted.dataSync();
+    const predictedData = predictedMaps.dataSync();
+    const trueData = trueMaps.dataSync();
+    tf.dispose([predicted, predictedMaps, trueMaps]);
+    const pixels = height * width;
+    for (let i = 0; i < n; i++) {
+      const correctClass = predictedArray[i] === labels[i];
+      const predictedBox = boxFromMap(
+        predictedData.subarray(i * pixels, (i + 1) * pixels),
+        height,
+        width,
+        threshold,
+      );
+      const trueBox = boxFromMap(
+        trueData.subarray(i * pixels, (i + 1) * pixels),
+        height,
+        width,
+        threshold,
+      );
+      if (correctClass) top1++;
+      if (correctClass && maxIoU(predictedBox, batch.boxes[i]) >= iouThreshold) top1Loc++;
+      if (maxIoU(trueBox, batch.boxes[i]) >= iouThreshold) gtKnownLoc++;
+    }
+    count += n;
+  }
+  if (count === 0) throw new Error("batches must hold at least one image, got none");
+  return {
+    count,
+    top1LocalizationAccuracy: top1Loc / count,
+    gtKnownLocalizationAccuracy: gtKnownLoc / count,
+    top1Accuracy: top1 / count,
+  };
+}
