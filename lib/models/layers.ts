@@ -1,0 +1,307 @@
+/**
+ * The building blocks every model here is made of: convolution, batch normalisation, ReLU, dense,
+ * pooling and channel padding, as plain functions over explicit variables, plus the
+ * {@link ParameterStore} that creates and names those variables with PyTorch's initialisation.
+ *
+ * Models call only these functions for their arithmetic, so a faster implementation (e.g. fused
+ * native batch norm + ReLU kernels) can replace one of them here without touching any model.
+ *
+ * Conventions (those of PyTorch's CIFAR reference code, clovaai/CutMix-PyTorch):
+ * - images and feature maps are NHWC float32; conv kernels are HWIO `[kh, kw, in, out]`;
+ * - a k×k convolution pads `(k − 1) / 2` pixels on every side (PyTorch's `padding=1` for 3×3), so a
+ *   stride-2 convolution samples rows 0, 2, 4, … of the padded input exactly as PyTorch does
+ *   (TensorFlow's `"same"` would pad only at the bottom/right and shift the grid by one pixel);
+ * - conv kernels ~ N(0, 2 / (kh · kw · out)) (He et al. 2015, "fan_out", as the reference code);
+ * - batch norm: γ = 1, β = 0, ε = 1e-5; training uses the batch's statistics (biased variance) and
+ *   updates the running averages with momentum 0.1 and the *unbiased* batch variance, as
+ *   `torch.nn.BatchNorm2d` does; evaluation uses the running averages;
+ * - dense layers as `torch.nn.Linear`: kernel and bias ~ U(−1/√in, 1/√in).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import { Random } from "../random.ts";
+ * import { batchNorm, conv2d, ParameterStore, relu } from "./layers.ts";
+ * const store = new ParameterStore(new Random(0));
+ * const conv = store.conv("stem.conv", 3, 3, 16);
+ * const bn = store.batchNorm("stem.bn", 16);
+ * const y = tf.tidy(() => relu(batchNorm(conv2d(tf.zeros([2, 8, 8, 3]), conv), bn, true)));
+ * y.dispose();
+ * store.dispose();
+ * ```
+ * @module
+ */
+import type { Tensor, Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-node";
+import { tf } from "../backend.ts";
+import type { Random } from "../random.ts";
+
+/** A bias-free convolution's kernel, HWIO `[kh, kw, in, out]`. */
+export interface ConvParams {
+  readonly kernel: Variable;
+}
+
+/** A batch-normalisation layer: learned affine parameters and running statistics (buffers). */
+export interface BatchNormParams {
+  /** Scale γ, `[C]`, trainable. */
+  readonly gamma: Variable;
+  /** Shift β, `[C]`, trainable. */
+  readonly beta: Variable;
+  /** Running mean, `[C]`, a buffer (not trained, updated in training-mode forward passes). */
+  readonly movingMean: Variable;
+  /** Running (unbiased) variance, `[C]`, a buffer. */
+  readonly movingVariance: Variable;
+  /** Weight of the new batch statistic in the running average (PyTorch's `momentum`, 0.1). */
+  readonly momentum: number;
+  /** Added to the variance before the square root (1e-5 as PyTorch). */
+  readonly epsilon: number;
+}
+
+/** A fully connected layer: `y = x · kernel + bias`. */
+export interface DenseParams {
+  /** `[in, out]`. */
+  readonly kernel: Variable;
+  /** `[out]`. */
+  readonly bias: Variable;
+}
+
+/**
+ * Creates, names and owns a model's variables. Trainable parameters and buffers (batch-norm running
+ * statistics) are kept apart, in creation order, so checkpoints and optimizers see a stable order.
+ */
+export class ParameterStore {
+  /** Trainable parameters by name, in creation order. */
+  readonly trainable: Map<string, Variable> = new Map();
+  /** Non-trainable state (running statistics) by name, in creation order. */
+  readonly buffers: Map<string, Variable> = new Map();
+  readonly #rng: Random;
+
+  /** @param rng the stream every initial value is drawn from (in creation order). */
+  constructor(rng: Random) {
+    this.#rng = rng;
+  }
+
+  #add(name: string, values: Float32Array, shape: number[], trainable: boolean): Variable {
+    if (this.trainable.has(name) || this.buffers.has(name)) {
+      throw new Error(`ParameterStore: variable name "${name}" is already used`);
+    }
+    // tfjs variable names are global, so they are left to tfjs; the store keeps the model's names.
+    const variable = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32"), trainable));
+    (trainable ? this.trainable : this.buffers).set(name, variable);
+    return variable;
+  }
+
+  /** A k×k convolution kernel from `inChannels` to `outChannels`, He-normal with fan-out. */
+  conv(name: string, kernelSize: number, inChannels: number, outChannels: number): ConvParams {
+    for (const [arg, v] of Object.entries({ kernelSize, inChannels, outChannels })) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new Error(
+          `ParameterStore.conv(${name}): ${arg} must be a positive integer, got ${v}`,
+        );
+      }
+    }
+    const std = Math.sqrt(2 / (kernelSize * kernelSize * outChannels));
+    const values = new Float32Array(kernelSize * kernelSize * inChannels * outChannels);
+    for (let i = 0; i < values.length; i++) values[i] = this.#rng.normal(0, std);
+    return {
+      kernel: this.#add(`${name}.kernel`, values, [
+        kernelSize,
+        kernelSize,
+        inChannels,
+        outChannels,
+      ], true),
+    };
+  }
+
+  /** A batch-norm layer over `channels` (γ = 1, β = 0, running mean 0 and variance 1). */
+  batchNorm(name: string, channels: number, momentum = 0.1, epsilon = 1e-5): BatchNormParams {
+    if (!Number.isInteger(channels) || channels < 1) {
+      throw new Error(
+        `ParameterStore.batchNorm(${name}): channels must be a positive integer, got ${channels}`,
+      );
+    }
+    const ones = () => new Float32Array(channels).fill(1);
+    const zeros = () => new Float32Array(channels);
+    return {
+      gamma: this.#add(`${name}.gamma`, ones(), [channels], true),
+      beta: this.#add(`${name}.beta`, zeros(), [channels], true),
+      movingMean: this.#add(`${name}.movingMean`, zeros(), [channels], false),
+      movingVariance: this.#add(`${name}.movingVariance`, ones(), [channels], false),
+      momentum,
+      epsilon,
+    };
+  }
+
+  /** A dense layer from `inUnits` to `outUnits`, initialised as `torch.nn.Linear`. */
+  dense(name: string, inUnits: number, outUnits: number): DenseParams {
+    const bound = 1 / Math.sqrt(inUnits);
+    const kernel = new Float32Array(inUnits * outUnits);
+    for (let i = 0; i < kernel.length; i++) kernel[i] = this.#rng.uniform(-bound, bound);
+    const bias = new Float32Array(outUnits);
+    for (let i = 0; i < bias.length; i++) bias[i] = this.#rng.uniform(-bound, bound);
+    return {
+      kernel: this.#add(`${name}.kernel`, kernel, [inUnits, outUnits], true),
+      bias: this.#add(`${name}.bias`, bias, [outUnits], true),
+    };
+  }
+
+  /** Number of trainable scalars (what PyTorch's `sum(p.numel() for p in model.parameters())` counts). */
+  parameterCount(): number {
+    let total = 0;
+    for (const v of this.trainable.values()) total += v.size;
+    return total;
+  }
+
+  /** All variables, trainable first, by name. */
+  all(): Map<string, Variable> {
+    return new Map([...this.trainable, ...this.buffers]);
+  }
+
+  /** Disposes every variable. */
+  dispose(): void {
+    for (const v of this.trainable.values()) v.dispose();
+    for (const v of this.buffers.values()) v.dispose();
+    this.trainable.clear();
+    this.buffers.clear();
+  }
+}
+
+/**
+ * A bias-free 2-D convolution with PyTorch's symmetric padding of `(k − 1) / 2` pixels.
+ * @param stride 1 or 2 (any positive integer works).
+ */
+export function conv2d(xNHWC: Tensor4D, params: ConvParams, stride = 1): Tensor4D {
+  const k = params.kernel.shape[0];
+  const pad = (k - 1) / 2;
+  if (pad === 0) return tf.conv2d(xNHWC, params.kernel as unknown as Tensor4D, stride, "valid");
+  if (stride === 1) {
+    // For odd k and stride 1, TensorFlow's "same" is exactly the symmetric padding.
+    return tf.conv2d(xNHWC, params.kernel as unknown as Tensor4D, 1, "same");
+  }
+  return tf.tidy(() => {
+    const padded = tf.pad(xNHWC, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+    return tf.conv2d(padded, params.kernel as unknown as Tensor4D, stride, "valid");
+  });
+}
+
+/**
+ * Batch normalisation over N, H, W of an NHWC tensor.
+ *
+ * `training = true`: normalises with the batch mean and biased variance and, as a side effect,
+ * moves the running statistics: `running ← (1 − momentum)·running + momentum·batch` (the variance
+ * term unbiased by `m / (m − 1)`, m = N·H·W). `training = false`: uses the running statistics.
+ */
+export function batchNorm(xNHWC: Tensor4D, params: BatchNormParams, training: boolean): Tensor4D {
+  if (!training) {
+    return tf.batchNorm(
+      xNHWC,
+      params.movingMean,
+      params.movingVariance,
+      params.beta,
+      params.gamma,
+      params.epsilon,
+    ) as Tensor4D;
+  }
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(xNHWC, [0, 1, 2]);
+    const [n, h, w] = xNHWC.shape;
+    const count = n * h * w;
+    const m = params.momentum;
+    // Assignments are not recorded for gradients; the update never reaches the loss.
+    const unbiased = variance.mul(count > 1 ? count / (count - 1) : 1);
+    params.movingMean.assign(params.movingMean.mul(1 - m).add(mean.mul(m)));
+    params.movingVariance.assign(params.movingVariance.mul(1 - m).add(unbiased.mul(m)));
+    return tf.batchNorm(
+      xNHWC,
+      mean,
+      variance,
+      params.beta,
+      params.gamma,
+      params.epsilon,
+    ) as Tensor4D;
+  });
+}
+
+/** max(x, 0). */
+export function relu<T extends Tensor>(x: T): T {
+  return tf.relu(x);
+}
+
+/** `x · kernel + bias` for `x` of shape `[N, in]`. */
+export function dense(x: Tensor2D, params: DenseParams): Tensor2D {
+  return tf.add(tf.matMul(x, params.kernel as unknown as Tensor2D), params.bias) as Tensor2D;
+}
+
+/** Mean over H and W: `[N, H, W, C]` → `[N, C]`. */
+export function globalAveragePool(xNHWC: Tensor4D): Tensor2D {
+  return tf.mean(xNHWC, [1, 2]) as Tensor2D;
+}
+
+/**
+ * 2×2 average pooling with stride 2, as PyTorch's `AvgPool2d(2, 2, ceil_mode=True)`: an odd last
+ * row/column is averaged over the pixels that exist (TensorFlow's "same" padding, which pads at
+ * the end and excludes padding from the average).
+ */
+export function averagePool2x2(xNHWC: Tensor4D): Tensor4D {
+  return tf.avgPool(xNHWC, 2, 2, "same");
+}
+
+/** Appends zero channels so `xNHWC` has `channels` channels (PyramidNet's shortcut). */
+export function padChannels(xNHWC: Tensor4D, channels: number): Tensor4D {
+  const extra = channels - xNHWC.shape[3];
+  if (extra < 0) {
+    throw new Error(
+      `padChannels: channels (${channels}) is less than the input's ${xNHWC.shape[3]}`,
+    );
+  }
+  if (extra === 0) return xNHWC;
+  return tf.pad(xNHWC, [[0, 0], [0, 0], [0, 0], [0, extra]]);
+}
+
+/** Per-channel `(x − mean) / std` of `[0, 1]` images, the first op of every model. */
+export function normalizeChannels(
+  imagesNHWC: Tensor4D,
+  mean: readonly number[],
+  std: readonly number[],
+): Tensor4D {
+  return tf.tidy(() => tf.div(tf.sub(imagesNHWC, tf.tensor1d([...mean])), tf.tensor1d([...std])));
+}
+
+/**
+ * ShakeDrop (Yamada et al. 2019) on a residual branch, as in PyramidNet-ShakeDrop's reference
+ * implementation: with b ~ Bernoulli(1 − pDrop) drawn once per batch and α ~ U[−1, 1] per sample,
+ * the forward pass is `(b + α − b·α) · x`; the backward pass uses an independent β ~ U[0, 1] per
+ * sample, `(b + β − b·β) · dy`. In evaluation the branch is scaled by its expectation `1 − pDrop`.
+ *
+ * @param pDrop the probability that the branch is perturbed, ∈ [0, 1].
+ * @param rng required in training: the stream b, α and β are drawn from.
+ */
+export function shakeDrop(
+  xNHWC: Tensor4D,
+  pDrop: number,
+  training: boolean,
+  rng?: Random,
+): Tensor4D {
+  if (!(pDrop >= 0 && pDrop <= 1)) {
+    throw new Error(`shakeDrop: pDrop must be in [0, 1], got ${pDrop}`);
+  }
+  if (!training) return tf.mul(xNHWC, 1 - pDrop);
+  if (rng === undefined) throw new Error("shakeDrop: a Random (rng) is required in training");
+  const n = xNHWC.shape[0];
+  const keep = rng.bernoulli(1 - pDrop) ? 1 : 0;
+  const alpha = new Float32Array(n);
+  const beta = new Float32Array(n);
+  for (let i = 0; i < n; i++) alpha[i] = rng.uniform(-1, 1);
+  for (let i = 0; i < n; i++) beta[i] = rng.uniform(0, 1);
+  const gate = (coefficients: Float32Array) =>
+    tf.tensor4d(coefficients.map((c) => keep + c - keep * c), [n, 1, 1, 1]);
+  // customGrad's declared parameter type is a union with its `save` callback; one input here.
+  const op = tf.customGrad(
+    ((x: Tensor) => {
+      return {
+        value: tf.mul(x as Tensor4D, gate(alpha)),
+        gradFunc: (dy: Tensor) => tf.mul(dy, gate(beta)),
+      };
+    }) as Parameters<typeof tf.customGrad>[0],
+  );
+  return op(xNHWC) as Tensor4D;
+}

@@ -1,0 +1,86 @@
+/**
+ * What every classifier in lib/models offers the training loop and the metrics: a forward pass
+ * over `[0, 1]` images that returns logits and the last convolutional feature map, the classifier
+ * weights (for class activation maps), named feature-level mixing points, and its variables.
+ *
+ * Mixing points ({@link MixLayer}): 0 = the `[0, 1]` input image (before normalisation), 1 = after
+ * the stem, 2, 3, 4 = after stage 1, 2, 3.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import { createModel } from "./mod.ts";
+ * const model = createModel({ arch: "resnet", depth: 20 }, 0);
+ * const { logits, featuresNHWC } = model.forward(tf.zeros([1, 32, 32, 3]), { training: false });
+ * console.log(logits.shape, featuresNHWC.shape); // [1, 10] [1, 8, 8, 64]
+ * tf.dispose([logits, featuresNHWC]);
+ * model.dispose();
+ * ```
+ * @module
+ */
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { FeatureMix } from "../augment/types.ts";
+import type { Random } from "../random.ts";
+import type { DenseParams, ParameterStore } from "./layers.ts";
+
+/** CIFAR-10 per-channel mean of `[0, 1]` pixels (clovaai/CutMix-PyTorch: [125.3, 123.0, 113.9] / 255). */
+export const CIFAR10_MEAN: readonly number[] = Object.freeze([
+  125.3 / 255,
+  123.0 / 255,
+  113.9 / 255,
+]);
+/** CIFAR-10 per-channel std of `[0, 1]` pixels (clovaai/CutMix-PyTorch: [63.0, 62.1, 66.7] / 255). */
+export const CIFAR10_STD: readonly number[] = Object.freeze([63.0 / 255, 62.1 / 255, 66.7 / 255]);
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /** Batch statistics (and running-average updates) in batch norm, ShakeDrop active. */
+  readonly training: boolean;
+  /** Feature-level CutMix to apply at its `layer`. */
+  readonly featureMix?: FeatureMix;
+  /** The stream for stochastic layers (ShakeDrop); required when they are active in training. */
+  readonly rng?: Random;
+}
+
+/** What a forward pass returns; the caller owns (disposes) both tensors. */
+export interface ForwardResult {
+  /** Unnormalised class scores, `[N, numClasses]`. */
+  readonly logits: Tensor2D;
+  /** The last convolutional feature map (after its final ReLU), `[N, h, w, C]`: CAM's input. */
+  readonly featuresNHWC: Tensor4D;
+}
+
+/** A CIFAR-style image classifier built from lib/models/layers.ts. */
+export interface ImageClassifier {
+  /** e.g. "resnet110" or "pyramidnet200-a240-bottleneck". */
+  readonly name: string;
+  readonly numClasses: number;
+  /** Per-channel mean subtracted from the `[0, 1]` input. */
+  readonly mean: readonly number[];
+  /** Per-channel std the centred input is divided by. */
+  readonly std: readonly number[];
+  /** All variables (trainable parameters and batch-norm buffers), by stable names. */
+  readonly parameters: ParameterStore;
+  /** The final dense layer: `kernel` `[C, numClasses]` maps pooled features to logits (CAM). */
+  readonly classifier: DenseParams;
+  /** Runs the model on `imagesNHWC` (float32 in `[0, 1]`, `[N, H, W, 3]`). */
+  forward(imagesNHWC: Tensor4D, options: ForwardOptions): ForwardResult;
+  /** Number of trainable scalars. */
+  parameterCount(): number;
+  /** Frees every variable. */
+  dispose(): void;
+}
+
+/** Applies `featureMix` if it targets `layer`; otherwise returns `x` unchanged. */
+export function mixAt(x: Tensor4D, layer: number, featureMix?: FeatureMix): Tensor4D {
+  return featureMix !== undefined && featureMix.layer === layer ? featureMix.mix(x) : x;
+}
+
+/** Checks a `[N, H, W, C]` input against the model's expected channel count. */
+export function checkImages(imagesNHWC: Tensor4D, channels: number, model: string): void {
+  if (imagesNHWC.rank !== 4 || imagesNHWC.shape[3] !== channels) {
+    throw new Error(
+      `${model}.forward: imagesNHWC must be [N, H, W, ${channels}], got [${imagesNHWC.shape}]`,
+    );
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * PyramidNet (Han et al. 2017, "Deep Pyramidal Residual Networks") for CIFAR, following
+ * clovaai/CutMix-PyTorch's pyramidnet.py (itself dyhan0920/PyramidNet-PyTorch), the model the
+ * CutMix paper's CIFAR results use (PyramidNet-200, α = 240, bottleneck: 26,752,702 parameters,
+ * "26.8M"; PyramidNet-110, α = 64, basic: 2,616,376 — the 1.7M PyramidNet-110 is α = 48).
+ *
+ * - Widths grow additively: each of the 3n blocks adds α / (3n) channels to a running width that
+ *   starts at 16, rounded as Python's `round` (half to even); bottleneck blocks output 4× that.
+ * - Stem: conv3×3 (16) → BN (no ReLU). Head: BN → ReLU → global average pool → dense.
+ * - Basic block: BN → conv3×3(stride) → BN → ReLU → conv3×3 → BN.
+ *   Bottleneck block: BN → conv1×1 → BN → ReLU → conv3×3(stride) → BN → ReLU → conv1×1 (4×) → BN.
+ *   No ReLU after the addition.
+ * - Shortcut: identity, or 2×2 average pooling (stride 2) where the block downsamples, with zero
+ *   channels appended to reach the branch's width. No parameters.
+ * - Optional ShakeDrop on every residual branch, with drop probability rising linearly over the
+ *   blocks to `shakeDrop` at the last (0.5 in Yamada et al.): p_i = shakeDrop · i / (3n).
+ *
+ * @example
+ * ```ts
+ * import { Random } from "../random.ts";
+ * import { createPyramidNet } from "./pyramidnet.ts";
+ * const model = createPyramidNet({ depth: 110, alpha: 64 }, new Random(0));
+ * console.log(model.parameterCount()); // 2,616,376 (α = 48 gives 1.77M)
+ * model.dispose();
+ * ```
+ * @module
+ */
+import type { Tensor4D } from "@tensorflow/tfjs-node";
+import { tf } from "../backend.ts";
+import type { Random } from "../random.ts";
+import {
+  averagePool2x2,
+  batchNorm,
+  type BatchNormParams,
+  conv2d,
+  type ConvParams,
+  dense,
+  globalAveragePool,
+  normalizeChannels,
+  padChannels,
+  ParameterStore,
+  relu,
+  shakeDrop,
+} from "./layers.ts";
+import {
+  checkImages,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  type ForwardOptions,
+  type ForwardResult,
+  type ImageClassifier,
+  mixAt,
+} from "./model.ts";
+
+/** The architecture of a CIFAR PyramidNet. */
+export interface PyramidNetOptions {
+  /** 6n + 2 (basic blocks) or 9n + 2 (bottleneck), n ≥ 1: e.g. 110 basic, 200 or 272 bottleneck. */
+  readonly depth: number;
+  /** Total widening α: the last stage ends α channels wider than the stem's 16 (before 4×). */
+  readonly alpha: number;
+  /** Bottleneck blocks (three convolutions, 4× output) instead of basic ones; default false. */
+  readonly bottleneck?: boolean;
+  /** ShakeDrop's drop probability at the last block (linearly less before it); off if absent/0. */
+  readonly shakeDrop?: number;
+  /** Number of classes; default 10. */
+  readonly numClasses?: number;
+  /** Image channels; default 3. */
+  readonly inputChannels?: number;
+  /** Per-channel input mean; default CIFAR-10's. */
+  readonly mean?: readonly number[];
+  /** Per-channel input std; default CIFAR-10's. */
+  readonly std?: readonly number[];
+}
+
+/** Python 3's `round` for the widths: to nearest, ties to even. */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * The channel widths of PyramidNet's blocks, exactly as the reference code's
+ * `pyramidal_make_layer`: `[inChannels, planes]` per block, output `planes · (bottleneck ? 4 : 1)`.
+ */
+export function pyramidWidths(
+  depth: number,
+  alpha: number,
+  bottleneck: boolean,
+): { inChannels: number; planes: number }[][] {
+  const n = (depth - 2) / (bottleneck ? 9 : 6);
+  const ratio = bottleneck ? 4 : 1;
+  const addRate = alpha / (3 * n);
+  let featureDim = 16;
+  let inputDim = 16;
+  const stages: { inChannels: number; planes: number }[][] = [];
+  for (let s = 0; s < 3; s++) {
+    const blocks: { inChannels: number; planes: number }[] = [];
+    featureDim = featureDim + addRate;
+    blocks.push({ inChannels: inputDim, planes: roundHalfEven(featureDim) });
+    for (let b = 1; b < n; b++) {
+      const next = featureDim + addRate;
+      blocks.push({ inChannels: roundHalfEven(featureDim) * ratio, planes: roundHalfEven(next) });
+      featureDim = next;
+    }
+    inputDim = roundHalfEven(featureDim) * ratio;
+    stages.push(blocks);
+  }
+  return stages;
+}
+
+interface PyramidBlock {
+  readonly stride: number;
+  readonly outChannels: number;
+  readonly bns: BatchNormParams[];
+  readonly convs: ConvParams[];
+  readonly pDrop: number;
+}
+
+/** Validates `options` and builds a CIFAR PyramidNet with variables drawn from `rng`. */
+export function createPyramidNet(options: PyramidNetOptions, rng: Random): ImageClassifier {
+  const { depth, alpha } = options;
+  const bottleneck = options.bottleneck ?? false;
+  const per = bottleneck ? 9 : 6;
+  if (!Number.isInteger(depth) || depth < per + 2 || (depth - 2) % per !== 0) {
+    throw new Error(
+      `PyramidNet: depth must be ${per}n + 2 with n ≥ 1 for ${
+        bottleneck ? "bottleneck" : "basic"
+      } blocks, got ${depth}`,
+    );
+  }
+  if (!(alpha >= 0) || !Number.isFinite(alpha)) {
+    throw new Error(`PyramidNet: alpha must be a finite number ≥ 0, got ${alpha}`);
+  }
+  const shakeDropFinal = options.shakeDrop ?? 0;
+  if (!(shakeDropFinal >= 0 && shakeDropFinal <= 1)) {
+    throw new Error(`PyramidNet: shakeDrop must be in [0, 1], got ${options.shakeDrop}`);
+  }
+  const numClasses = options.numClasses ?? 10;
+  const inputChannels = options.inputChannels ?? 3;
+  const mean = options.mean ?? CIFAR10_MEAN;
+  const std = options.std ?? CIFAR10_STD;
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new Error(`PyramidNet: numClasses must be an integer ≥ 2, got ${numClasses}`);
+  }
+  if (mean.length !== inputChannels || std.length !== inputChannels || std.some((s) => !(s > 0))) {
+    throw new Error(
+      `PyramidNet: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
+    );
+  }
+  const ratio = bottleneck ? 4 : 1;
+  const widths = pyramidWidths(depth, alpha, bottleneck);
+  const totalBlocks = widths.reduce((sum, stage) => sum + stage.length, 0);
+
+  const store = new ParameterStore(rng);
+  const stem = {
+    conv: store.conv("stem.conv", 3, inputChannels, 16),
+    bn: store.batchNorm("stem.bn", 16),
+  };
+  const stages: PyramidBlock[][] = [];
+  let index = 0;
+  for (let s = 0; s < 3; s++) {
+    stages.push(widths[s].map(({ inChannels, planes }, b) => {
+      index++;
+      const prefix = `stage${s + 1}.block${b + 1}`;
+      const stride = s > 0 && b === 0 ? 2 : 1;
+      const convs = bottleneck
+        ? [
+          store.conv(`${prefix}.conv1`, 1, inChannels, planes),
+          store.conv(`${prefix}.conv2`, 3, planes, planes),
+          store.conv(`${prefix}.conv3`, 1, planes, planes * ratio),
+        ]
+        : [
+          store.conv(`${prefix}.conv1`, 3, inChannels, planes),
+          store.conv(`${prefix}.conv2`, 3, planes, planes),
+        ];
+      const bnWidths = bottleneck
+        ? [inChannels, planes, planes, planes * ratio]
+        : [inChannels, planes, planes];
+      const bns = bnWidths.map((c, i) => store.batchNorm(`${prefix}.bn${i + 1}`, c));
+      return {
+        stride,
+        outChannels: planes * ratio,
+        convs,
+        bns,
+        pDrop: (shakeDropFinal * index) / totalBlocks,
+      };
+    }));
+  }
+  const finalChannels = widths[2][widths[2].length - 1].planes * ratio;
+  const finalBn = store.batchNorm("head.bn", finalChannels);
+  const classifier = store.dense("classifier", finalChannels, numClasses);
+  const name = `pyramidnet${depth}-a${alpha}${bottleneck ? "-bottleneck" : ""}` +
+    (shakeDropFinal > 0 ? `-shakedrop${shakeDropFinal}` : "");
+
+  function block(x: Tensor4D, p: PyramidBlock, training: boolean, rng?: Random): Tensor4D {
+    const [bn1, bn2, bn3, bn4] = p.bns;
+    let out = conv2d(batchNorm(x, bn1, training), p.convs[0], bottleneck ? 1 : p.stride);
+    out = relu(batchNorm(out, bn2, training));
+    if (bottleneck) {
+      out = relu(batchNorm(conv2d(out, p.convs[1], p.stride), bn3, training));
+      out = batchNorm(conv2d(out, p.convs[2]), bn4, training);
+    } else {
+      out = batchNorm(conv2d(out, p.convs[1]), bn3, training);
+    }
+    if (p.pDrop > 0) out = shakeDrop(out, p.pDrop, training, rng);
+    const shortcut = p.stride === 2 ? averagePool2x2(x) : x;
+    return tf.add(out, padChannels(shortcut, p.outChannels));
+  }
+
+  return {
+    name,
+    numClasses,
+    mean,
+    std,
+    parameters: store,
+    classifier,
+    forward(imagesNHWC: Tensor4D, { training, featureMix, rng }: ForwardOptions): ForwardResult {
+      checkImages(imagesNHWC, inputChannels, name);
+      if (training && shakeDropFinal > 0 && rng === undefined) {
+        throw new Error(`${name}.forward: ShakeDrop needs options.rng in training`);
+      }
+      return tf.tidy(() => {
+        let x = mixAt(imagesNHWC, 0, featureMix);
+        x = normalizeChannels(x, mean, std);
+        x = batchNorm(conv2d(x, stem.conv), stem.bn, training);
+        x = mixAt(x, 1, featureMix);
+        for (let s = 0; s < 3; s++) {
+          for (const p of stages[s]) x = block(x, p, training, rng);
+          x = mixAt(x, s + 2, featureMix);
+        }
+        const featuresNHWC = relu(batchNorm(x, finalBn, training));
+        const logits = dense(globalAveragePool(featuresNHWC), classifier);
+        return { logits, featuresNHWC };
+      });
+    },
+    parameterCount: () => store.parameterCount(),
+    dispose: () => store.dispose(),
+  };
+}

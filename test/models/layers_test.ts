@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import { tf } from "../../lib/backend.ts";
+import { Random } from "../../lib/random.ts";
+import {
+  averagePool2x2,
+  batchNorm,
+  conv2d,
+  normalizeChannels,
+  padChannels,
+  ParameterStore,
+  shakeDrop,
+} from "../../lib/models/layers.ts";
+
+function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5) {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+Deno.test("conv2d stride 2 samples the grid PyTorch's padding=1 samples", () => {
+  const store = new ParameterStore(new Random(0));
+  const conv = store.conv("c", 3, 1, 1);
+  // A kernel that copies the centre pixel: output (i, j) = input (2i, 2j) as in PyTorch.
+  conv.kernel.assign(tf.tensor4d([0, 0, 0, 0, 1, 0, 0, 0, 0], [3, 3, 1, 1]));
+  const before = tf.memory().numTensors;
+  const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+  const y = conv2d(x, conv, 2);
+  assert.deepEqual(y.shape, [1, 2, 2, 1]);
+  assert.deepEqual(Array.from(y.dataSync()), [0, 2, 8, 10]);
+  tf.dispose([x, y]);
+  assert.equal(tf.memory().numTensors, before);
+  store.dispose();
+});
+
+Deno.test("conv init is He-normal with fan-out; dense init is U(±1/√in)", () => {
+  const store = new ParameterStore(new Random(1));
+  const conv = store.conv("c", 3, 64, 64);
+  const values = conv.kernel.dataSync();
+  const n = values.length;
+  let sum = 0;
+  let sq = 0;
+  for (const v of values) {
+    sum += v;
+    sq += v * v;
+  }
+  const variance = sq / n;
+  const expected = 2 / (9 * 64);
+  // Var of the sample variance of a normal: 2σ⁴/n; allow 6 standard errors.
+  assert.ok(Math.abs(variance - expected) < 6 * expected * Math.sqrt(2 / n), `${variance}`);
+  assert.ok(Math.abs(sum / n) < 6 * Math.sqrt(expected / n));
+  const dense = store.dense("d", 100, 10);
+  const bound = 0.1;
+  for (const v of dense.kernel.dataSync()) assert.ok(Math.abs(v) <= bound);
+  assert.equal(store.parameterCount(), 9 * 64 * 64 + 100 * 10 + 10);
+  assert.throws(() => store.conv("c", 3, 1, 1), /already used/);
+  assert.throws(() => store.conv("e", 0, 1, 1), /kernelSize must be a positive integer, got 0/);
+  store.dispose();
+});
+
+Deno.test("batchNorm: batch statistics and PyTorch's running-average update in training", () => {
+  const store = new ParameterStore(new Random(0));
+  const bn = store.batchNorm("bn", 1);
+  const before = tf.memory().numTensors;
+  // Values 1, 2, 3, 6: mean 3, biased variance 3.5, unbiased 14/3.
+  const x = tf.tensor4d([1, 2, 3, 6], [2, 2, 1, 1]) as Tensor4D;
+  const y = batchNorm(x, bn, true);
+  const s = Math.sqrt(3.5 + 1e-5);
+  close(y.dataSync(), [-2 / s, -1 / s, 0, 3 / s]);
+  close(bn.movingMean.dataSync(), [0.3]);
+  close(bn.movingVariance.dataSync(), [0.9 + 0.1 * (14 / 3)]);
+  const z = batchNorm(x, bn, false);
+  const sr = Math.sqrt(0.9 + 0.1 * (14 / 3) + 1e-5);
+  close(z.dataSync(), [1, 2, 3, 6].map((v) => (v - 0.3) / sr));
+  tf.dispose([x, y, z]);
+  assert.equal(tf.memory().numTensors, before);
+  store.dispose();
+});
+
+Deno.test("averagePool2x2, padChannels and normalizeChannels on hand-made inputs", () => {
+  const before = tf.memory().numTensors;
+  const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+  const pooled = averagePool2x2(x);
+  // ceil_mode: the odd last row/column averages only the pixels that exist.
+  close(pooled.dataSync(), [3, 4.5, 7.5, 9]);
+  const padded = padChannels(x, 3);
+  assert.deepEqual(padded.shape, [1, 3, 3, 3]);
+  close(padded.dataSync().slice(0, 6), [1, 0, 0, 2, 0, 0]);
+  assert.throws(() => padChannels(padded, 2), /channels \(2\) is less than the input's 3/);
+  const img = tf.tensor4d([0.5, 1, 0], [1, 1, 1, 3]);
+  const norm = normalizeChannels(img, [0.5, 0.5, 0.5], [0.25, 0.5, 1]);
+  close(norm.dataSync(), [0, 1, -0.5]);
+  tf.dispose([x, pooled, padded, img, norm]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("shakeDrop: expectation in eval, (b+α−bα) forward and (b+β−bβ) backward", () => {
+  const before = tf.memory().numTensors;
+  const x = tf.ones([3, 1, 1, 2]) as Tensor4D;
+  const evalOut = shakeDrop(x, 0.25, false);
+  close(evalOut.dataSync(), new Array(6).fill(0.75));
+  // pDrop = 1: b = 0 always, so the forward scale is α ∈ [−1, 1] and the gradient β ∈ [0, 1],
+  // drawn from the stream in that order.
+  const rng = new Random(5);
+  const copy = new Random(5);
+  copy.bernoulli(0);
+  const alpha = [0, 1, 2].map(() => copy.uniform(-1, 1));
+  const beta = [0, 1, 2].map(() => copy.uniform(0, 1));
+  const [grads] = tf.grads((t: Tensor) => shakeDrop(t as Tensor4D, 1, true, rng).sum())([x]);
+  close(Array.from(grads.dataSync()), beta.flatMap((b) => [b, b]));
+  const rng2 = new Random(5);
+  const fwd = shakeDrop(x, 1, true, rng2);
+  close(Array.from(fwd.dataSync()), alpha.flatMap((a) => [a, a]));
+  // pDrop = 0: identity in both directions.
+  const id = shakeDrop(x, 0, true, new Random(9));
+  close(id.dataSync(), new Array(6).fill(1));
+  assert.throws(() => shakeDrop(x, 0.5, true), /rng\) is required/);
+  assert.throws(() => shakeDrop(x, 1.5, false), /pDrop must be in \[0, 1\], got 1.5/);
+  tf.dispose([x, evalOut, grads, fwd, id]);
+  assert.equal(tf.memory().numTensors, before);
+});
