@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import { tf } from "../../lib/backend.ts";
+import { DEFAULT_FGSM_EPSILON, evaluateFgsm, fgsmAttack } from "../../lib/metrics/fgsm.ts";
+
+const EPS32 = Math.fround(8 / 255);
+
+/** A linear model on flattened pixels: logits = x · W + b. */
+function linearModel(weights: number[][], bias: number[]) {
+  const w = tf.tensor2d(weights);
+  const b = tf.tensor1d(bias);
+  const predict = (x: Tensor4D) =>
+    tf.tidy(() => tf.add(tf.matMul(tf.reshape(x, [x.shape[0], -1]), w), b) as Tensor2D);
+  return { predict, dispose: () => tf.dispose([w, b]) };
+}
+
+Deno.test("fgsmAttack: steps by ε along the known sign of a linear model's gradient", () => {
+  const before = tf.memory().numTensors;
+  // For CE with label y, ∂/∂x_i = Σ_k W[i, k] (p_k − [k = y]). With two classes and y = 0 this is
+  // (1 − p_0)(W[i, 1] − W[i, 0]): pixel 0 → sign(−2) = −1, pixel 1 → +1, pixel 2 → 0 (zero row).
+  const model = linearModel([[1, -1], [-2, 2], [0, 0]], [0, 0]);
+  const images = tf.tensor4d([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0, 1, 0.25], [3, 1, 3, 1]);
+  const adversarial = fgsmAttack(model.predict, images, new Int32Array([0, 1, 0]));
+  assert.deepEqual(adversarial.shape, [3, 1, 3, 1]);
+  const expected = [
+    0.5 - EPS32,
+    0.5 + EPS32,
+    0.5, // y = 0
+    0.5 + EPS32,
+    0.5 - EPS32,
+    0.5, // y = 1: signs flip
+    0,
+    1,
+    0.25, // clipped to [0, 1]
+  ];
+  const actual = adversarial.dataSync();
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) < 1e-7, `pixel ${i}: ${actual[i]}`);
+  }
+  assert.deepEqual(Array.from(images.dataSync()), [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0, 1, 0.25]);
+  assert.throws(
+    () => fgsmAttack(model.predict, images, new Int32Array([0, 1, 0]), -0.1),
+    /epsilon must be a number in \[0, 1\], got -0.1/,
+  );
+  tf.dispose([images, adversarial]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("evaluateFgsm: the attack flips exactly the images within ε of the boundary", async () => {
+  const before = tf.memory().numTensors;
+  // One pixel: z = (x, 0.01 − x); class 0 iff x > 0.005.
+  const model = linearModel([[1, -1]], [0, 0.01]);
+  const images = tf.tensor4d([0.02, 0.5, 0.001, 0.9], [4, 1, 1, 1]);
+  const labels = new Int32Array([0, 0, 1, 1]); // the last one is wrong even before the attack
+  const batches = [
+    { imagesNHWC: tf.slice(images, [0], [2]) as Tensor4D, labels: labels.subarray(0, 2) },
+    { imagesNHWC: tf.slice(images, [2], [2]) as Tensor4D, labels: labels.subarray(2, 4) },
+  ];
+  const result = await evaluateFgsm(model.predict, batches);
+  assert.deepEqual(result, {
+    count: 4,
+    epsilon: DEFAULT_FGSM_EPSILON,
+    cleanAccuracy: 3 / 4,
+    adversarialAccuracy: 1 / 4, // 0.02 → 0 and 0.001 → 0.032 cross the boundary at 0.005
+    adversarialError: 3 / 4,
+  });
+  const none = await evaluateFgsm(model.predict, batches, { epsilon: 0 });
+  assert.equal(none.adversarialAccuracy, none.cleanAccuracy);
+  await assert.rejects(
+    () => evaluateFgsm(model.predict, batches, { epsilon: 2 }),
+    /options.epsilon must be a number in \[0, 1\], got 2/,
+  );
+  tf.dispose([images, ...batches.map((b) => b.imagesNHWC)]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
