@@ -1,0 +1,350 @@
+/**
+ * The one entry point the training loop uses: a typed, validated configuration
+ * ({@link AugmentationConfig}) turned into a {@link BatchAugmentation}.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import { Random } from "../random.ts";
+ * import { createBatchAugmentation } from "./config.ts";
+ * const augment = createBatchAugmentation({ kind: "cutmix", numClasses: 10, alpha: 1, prob: 0.5 });
+ * console.log(augment.name); // "cutmix(α=1, p=0.5)"
+ * const images = tf.randomUniform([8, 32, 32, 3]) as Tensor4D;
+ * const labels = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32");
+ * const batch = augment.apply(images, labels, { rng: new Random(0), trainingProgress: 0.1 });
+ * tf.dispose([images, labels, batch.imagesNHWC, batch.targets]);
+ * ```
+ * @module
+ */
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
+import { Random } from "../random.ts";
+import { checkBoxSampling } from "./box.ts";
+import {
+  cutMix,
+  type CutMixBoxOptions,
+  PROBABILITY_SCHEDULES,
+  type ProbabilitySchedule,
+} from "./cutmix.ts";
+import { cutout } from "./cutout.ts";
+import { checkMixLayer, featureCutMix } from "./feature.ts";
+import { GRANULARITIES, type Granularity } from "./mixing.ts";
+import { mixUp } from "./mixup.ts";
+import { mixUpOrCutMix } from "./switch.ts";
+import { toSoftTargets } from "./targets.ts";
+import type { AugmentContext, AugmentedBatch, BatchAugmentation, MixLayer } from "./types.ts";
+import {
+  checkBoolean,
+  checkImages,
+  checkInteger,
+  checkKnownKeys,
+  checkLabels,
+  checkLabelSmoothing,
+  checkOneOf,
+  checkPositive,
+  checkProbability,
+} from "./validate.ts";
+
+/** Fields every configuration has. */
+export interface BaseAugmentationConfig {
+  /** K, the number of classes of the integer labels. */
+  readonly numClasses: number;
+  /** Label smoothing ε ∈ [0, 1), applied before mixing. Default 0. */
+  readonly labelSmoothing?: number;
+}
+
+/** No batch augmentation: targets are the (smoothed) one-hot labels. */
+export interface NoAugmentationConfig extends BaseAugmentationConfig {
+  readonly kind: "none";
+}
+
+/** Mixup: see `mixUp`. */
+export interface MixUpConfig extends BaseAugmentationConfig {
+  readonly kind: "mixup";
+  /** α of Beta(α, α). Default 1. */
+  readonly alpha?: number;
+  /** Chance to mix a group. Default 1. */
+  readonly prob?: number;
+  /** λ per `batch` (default), `pair` or `elem`. */
+  readonly granularity?: Granularity;
+}
+
+/** Cutout: see `cutout`. */
+export interface CutoutConfig extends BaseAugmentationConfig {
+  readonly kind: "cutout";
+  /** Hole side in pixels or `{ height, width }`. Default 16. */
+  readonly size?: number | { readonly height: number; readonly width: number };
+  /** Holes per image. Default 1. */
+  readonly holes?: number;
+  /** Chance per image. Default 1. */
+  readonly prob?: number;
+  /** Fill: a number or one per channel. Default 0. */
+  readonly fill?: number | readonly number[];
+}
+
+/** CutMix and its Table 8 variants: see `cutMix`. */
+export interface CutMixConfig extends BaseAugmentationConfig, CutMixBoxOptions {
+  readonly kind: "cutmix";
+  /** Chance to mix a group. Default 1 (the paper uses 0.5 on CIFAR, 1 on ImageNet). */
+  readonly prob?: number;
+  /** λ and box per `batch` (default, the paper), `pair` or `elem`. */
+  readonly granularity?: Granularity;
+  /** `constant` (default) or `linear`: chance = prob × trainingProgress (Scheduled CutMix). */
+  readonly probSchedule?: ProbabilitySchedule;
+}
+
+/** Feature-level CutMix at a model layer: see `featureCutMix`. */
+export interface FeatureCutMixConfig extends Omit<CutMixConfig, "kind"> {
+  readonly kind: "feature-cutmix";
+  /** 0 = image, 1 = after the stem, 2..4 = after stage 1..3. */
+  readonly layer: MixLayer;
+  /** The map's height × width at `layer`; default: the paper's CIFAR networks' layout. */
+  readonly featureSize?: { readonly height: number; readonly width: number };
+}
+
+/** timm-style switch between Mixup and CutMix: see `mixUpOrCutMix`. */
+export interface MixConfig extends BaseAugmentationConfig, Omit<CutMixBoxOptions, "alpha"> {
+  readonly kind: "mix";
+  /** Mixup's α. Default 0.8. */
+  readonly mixupAlpha?: number;
+  /** CutMix's α. Default 1. */
+  readonly cutmixAlpha?: number;
+  /** Chance that a mixed group uses CutMix. Default 0.5. */
+  readonly switchProb?: number;
+  /** Chance to mix a group. Default 1. */
+  readonly prob?: number;
+  /** `batch` (default), `pair` or `elem`. */
+  readonly granularity?: Granularity;
+}
+
+/** Every batch augmentation the training loop can be configured with. */
+export type AugmentationConfig =
+  | NoAugmentationConfig
+  | MixUpConfig
+  | CutoutConfig
+  | CutMixConfig
+  | FeatureCutMixConfig
+  | MixConfig;
+
+/** The kinds, in the order of {@link AugmentationConfig}. */
+export const AUGMENTATION_KINDS: readonly AugmentationConfig["kind"][] = [
+  "none",
+  "mixup",
+  "cutout",
+  "cutmix",
+  "feature-cutmix",
+  "mix",
+];
+
+/**
+ * The paper's Table 8 CutMix variants as option sets to spread into a `cutmix` config, e.g.
+ * `{ kind: "cutmix", numClasses: 100, prob: 0.5, ...TABLE8_VARIANTS["Fixed-size CutMix"] }`.
+ */
+export const TABLE8_VARIANTS: Readonly<
+  Record<string, Partial<Omit<CutMixConfig, "kind" | "numClasses">>>
+> = Object.freeze({
+  "CutMix": {},
+  "Center Gaussian CutMix": { center: "gaussian" },
+  "Fixed-size CutMix": { fixedSize: { height: 16, width: 16 } },
+  "Scheduled CutMix": { probSchedule: "linear" },
+  "One-hot CutMix": { target: "one-hot" },
+  "Complete-label CutMix": { target: "complete" },
+});
+
+const BASE_KEYS = ["kind", "numClasses", "labelSmoothing"];
+const BOX_KEYS = ["correctLambda", "target", "center", "centerStd", "fixedSize", "minMax"];
+const KEYS: Record<AugmentationConfig["kind"], readonly string[]> = {
+  "none": BASE_KEYS,
+  "mixup": [...BASE_KEYS, "alpha", "prob", "granularity"],
+  "cutout": [...BASE_KEYS, "size", "holes", "prob", "fill"],
+  "cutmix": [...BASE_KEYS, ...BOX_KEYS, "alpha", "prob", "granularity", "probSchedule"],
+  "feature-cutmix": [
+    ...BASE_KEYS,
+    ...BOX_KEYS,
+    "alpha",
+    "prob",
+    "granularity",
+    "probSchedule",
+    "layer",
+    "featureSize",
+  ],
+  "mix": [
+    ...BASE_KEYS,
+    ...BOX_KEYS,
+    "mixupAlpha",
+    "cutmixAlpha",
+    "switchProb",
+    "prob",
+    "granularity",
+  ],
+};
+
+/**
+ * Validates `config` (throws an Error naming the bad field and value). Checks that depend on the
+ * image size (a fixed box that must fit) are repeated per batch.
+ */
+export function validateAugmentationConfig(config: AugmentationConfig): AugmentationConfig {
+  if (config === null || typeof config !== "object") {
+    throw new Error(`augmentation config must be an object, got ${config}`);
+  }
+  checkOneOf(config.kind, AUGMENTATION_KINDS, "config.kind");
+  checkKnownKeys(config, KEYS[config.kind], `config of kind "${config.kind}"`);
+  checkInteger(config.numClasses, "config.numClasses", 1);
+  checkLabelSmoothing(config.labelSmoothing ?? 0, "config.labelSmoothing");
+  switch (config.kind) {
+    case "none":
+      break;
+    case "mixup":
+      checkPositive(config.alpha ?? 1, "config.alpha");
+      checkProbability(config.prob ?? 1, "config.prob");
+      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
+      break;
+    case "cutout": {
+      const size = config.size ?? 16;
+      const fixedSize = typeof size === "number" ? { height: size, width: size } : size;
+      checkBoxSampling({ fixedSize }, undefined, undefined, "config.size");
+      checkInteger(config.holes ?? 1, "config.holes", 0);
+      checkProbability(config.prob ?? 1, "config.prob");
+      const fill = config.fill ?? 0;
+      const values = typeof fill === "number" ? [fill] : fill;
+      if (!Array.isArray(values) || values.some((v) => typeof v !== "number" || !isFinite(v))) {
+        throw new Error(
+          `config.fill must be a finite number or numbers, got ${JSON.stringify(fill)}`,
+        );
+      }
+      break;
+    }
+    case "cutmix":
+    case "feature-cutmix":
+      checkPositive(config.alpha ?? 1, "config.alpha");
+      checkProbability(config.prob ?? 1, "config.prob");
+      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
+      checkOneOf(config.probSchedule ?? "constant", PROBABILITY_SCHEDULES, "config.probSchedule");
+      checkBoolean(config.correctLambda ?? true, "config.correctLambda");
+      checkOneOf(config.target ?? "mixed", ["mixed", "one-hot", "complete"], "config.target");
+      checkBoxSampling(config, undefined, undefined, "config");
+      if (config.kind === "feature-cutmix") {
+        checkMixLayer(config.layer);
+        if (config.featureSize !== undefined) {
+          checkInteger(config.featureSize.height, "config.featureSize.height", 1);
+          checkInteger(config.featureSize.width, "config.featureSize.width", 1);
+        }
+      }
+      break;
+    case "mix":
+      checkPositive(config.mixupAlpha ?? 0.8, "config.mixupAlpha");
+      checkPositive(config.cutmixAlpha ?? 1, "config.cutmixAlpha");
+      checkProbability(config.switchProb ?? 0.5, "config.switchProb");
+      checkProbability(config.prob ?? 1, "config.prob");
+      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
+      checkBoolean(config.correctLambda ?? true, "config.correctLambda");
+      checkOneOf(config.target ?? "mixed", ["mixed", "one-hot", "complete"], "config.target");
+      checkBoxSampling(config, undefined, undefined, "config");
+      break;
+  }
+  return config;
+}
+
+/** A short human name for logs and reports, e.g. "cutmix(α=1, p=0.5)". */
+export function describeAugmentation(config: AugmentationConfig): string {
+  const extras: string[] = [];
+  const add = (cond: boolean, text: string) => cond && extras.push(text);
+  add((config.labelSmoothing ?? 0) > 0, `ε=${config.labelSmoothing}`);
+  if ("granularity" in config) {
+    add((config.granularity ?? "batch") !== "batch", `per ${config.granularity}`);
+  }
+  if (config.kind === "cutmix" || config.kind === "feature-cutmix" || config.kind === "mix") {
+    add(config.center === "gaussian", `gaussian centre σ=${config.centerStd ?? 0.25}`);
+    add(
+      config.fixedSize !== undefined,
+      `box=${config.fixedSize?.height}×${config.fixedSize?.width}`,
+    );
+    add(config.minMax !== undefined, `minMax=[${config.minMax}]`);
+    add((config.target ?? "mixed") !== "mixed", `target=${config.target}`);
+    add(config.correctLambda === false, "uncorrected λ");
+  }
+  const tail = extras.length > 0 ? `, ${extras.join(", ")}` : "";
+  switch (config.kind) {
+    case "none":
+      return extras.length > 0 ? `none(${extras.join(", ")})` : "none";
+    case "mixup":
+      return `mixup(α=${config.alpha ?? 1}, p=${config.prob ?? 1}${tail})`;
+    case "cutout": {
+      const size = config.size ?? 16;
+      const dims = typeof size === "number" ? `${size}×${size}` : `${size.height}×${size.width}`;
+      const holes = (config.holes ?? 1) === 1 ? "" : `, holes=${config.holes}`;
+      return `cutout(${dims}${holes}, p=${config.prob ?? 1}${tail})`;
+    }
+    case "cutmix":
+    case "feature-cutmix": {
+      const p = (config.probSchedule ?? "constant") === "linear"
+        ? `p=${config.prob ?? 1}·progress`
+        : `p=${config.prob ?? 1}`;
+      const layer = config.kind === "feature-cutmix" ? `layer=${config.layer}, ` : "";
+      return `${config.kind}(${layer}α=${config.alpha ?? 1}, ${p}${tail})`;
+    }
+    case "mix":
+      return `mixup|cutmix(α=${config.mixupAlpha ?? 0.8}|${config.cutmixAlpha ?? 1}, switch=${
+        config.switchProb ?? 0.5
+      }, p=${config.prob ?? 1}${tail})`;
+  }
+}
+
+/**
+ * Builds the batch augmentation a configuration describes, validating it once here.
+ * `apply` draws from `context.rng` and never mutates or disposes its inputs; the returned
+ * tensors belong to the caller.
+ */
+export function createBatchAugmentation(config: AugmentationConfig): BatchAugmentation {
+  validateAugmentationConfig(config);
+  const frozen = structuredClone(config) as AugmentationConfig;
+  const name = describeAugmentation(frozen);
+  const apply = (
+    imagesNHWC: Tensor4D,
+    labels: Tensor1D,
+    context: AugmentContext,
+  ): AugmentedBatch => {
+    if (context === null || typeof context !== "object") {
+      throw new Error(`context must be { rng, trainingProgress }, got ${context}`);
+    }
+    const rng = context.rng;
+    if (!(rng instanceof Random)) throw new Error(`context.rng must be a Random, got ${rng}`);
+    const trainingProgress = checkProbability(context.trainingProgress, "context.trainingProgress");
+    const { kind: _kind, ...options } = frozen;
+    switch (frozen.kind) {
+      case "none": {
+        const { n } = checkImages(imagesNHWC);
+        const info = checkLabels(labels, n, frozen.numClasses);
+        return {
+          imagesNHWC: imagesNHWC.clone(),
+          targets: toSoftTargets(labels, info.numClasses, frozen.labelSmoothing ?? 0),
+        };
+      }
+      case "mixup":
+        return strip(mixUp(imagesNHWC, labels, { ...options, rng }));
+      case "cutout":
+        return strip(cutout(imagesNHWC, labels, { ...options, rng }));
+      case "cutmix":
+        return strip(cutMix(imagesNHWC, labels, { ...options, rng, trainingProgress }));
+      case "feature-cutmix": {
+        const result = featureCutMix(imagesNHWC, labels, {
+          ...(options as Omit<FeatureCutMixConfig, "kind">),
+          rng,
+          trainingProgress,
+        });
+        return {
+          imagesNHWC: result.imagesNHWC,
+          targets: result.targets,
+          featureMix: result.featureMix,
+        };
+      }
+      case "mix":
+        return strip(mixUpOrCutMix(imagesNHWC, labels, { ...options, rng }));
+    }
+  };
+  return { name, apply };
+}
+
+function strip(result: AugmentedBatch): AugmentedBatch {
+  return { imagesNHWC: result.imagesNHWC, targets: result.targets };
+}

@@ -1,0 +1,159 @@
+/**
+ * Cutout (DeVries & Taylor, 2017), the paper's regional-dropout baseline: each image gets
+ * `holes` square(ish) boxes of `size` pixels, centred uniformly over the image and clipped to
+ * it (so a hole may be partly outside), filled with a constant. Labels are not mixed.
+ *
+ * DeVries' code masks *normalised* images with 0, i.e. with the dataset mean; our images are
+ * [0, 1] pixels before normalisation, so pass `fill: CIFAR10_MEAN` to reproduce that exactly
+ * (the default 0 fills black).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import { cutout } from "./cutout.ts";
+ * import { CIFAR10_MEAN } from "./baseline.ts";
+ * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
+ * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
+ * const { imagesNHWC, targets, draw } = cutout(images, labels, {
+ *   numClasses: 10,
+ *   seed: 3,
+ *   size: 16,
+ *   fill: CIFAR10_MEAN,
+ * });
+ * console.log(draw.holes[0]); // [{ y0, x0, y1, x1 }]
+ * tf.dispose([images, labels, imagesNHWC, targets]);
+ * ```
+ * @module
+ */
+import { tf } from "../backend.ts";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import { type Box, boxesUnionMask, checkBoxSampling, type Point, sampleBox } from "./box.ts";
+import { toSoftTargets } from "./targets.ts";
+import {
+  checkImages,
+  checkInteger,
+  checkLabels,
+  checkLabelSmoothing,
+  checkProbability,
+  type RandomSource,
+  resolveRandom,
+} from "./validate.ts";
+
+/** Options of {@link cutout}. */
+export interface CutoutOptions extends RandomSource {
+  /** K; required when labels are class indices, checked against rows [N, K] otherwise. */
+  readonly numClasses?: number;
+  /** Label smoothing ε ∈ [0, 1). Default 0. */
+  readonly labelSmoothing?: number;
+  /** Hole side in pixels, or `{ height, width }`. Default 16 (DeVries' CIFAR-10 setting). */
+  readonly size?: number | { readonly height: number; readonly width: number };
+  /** Holes per image (DeVries' `n_holes`); they may overlap. Default 1. */
+  readonly holes?: number;
+  /** Chance ∈ [0, 1] that an image gets its holes, drawn per image. Default 1. */
+  readonly prob?: number;
+  /** Fill value: one number, or one per channel (e.g. `CIFAR10_MEAN`). Default 0. */
+  readonly fill?: number | readonly number[];
+}
+
+/** What Cutout drew, per image. */
+export interface CutoutDraw {
+  /** Whether each image was cut. */
+  readonly applied: readonly boolean[];
+  /** Each image's holes (clipped, pixels, half-open); empty when not applied. */
+  readonly holes: readonly (readonly Box[])[];
+  /** Each image's hole centres (continuous pixel coordinates). */
+  readonly centers: readonly (readonly Point[])[];
+  /** Fraction of each image's pixels left unmasked. */
+  readonly keptFractions: Float64Array;
+}
+
+/** The result of {@link cutout}. Tensors are new and owned by the caller. */
+export interface CutoutResult {
+  readonly imagesNHWC: Tensor4D;
+  /** The labels as rows [N, K] (smoothed if asked), unmixed. */
+  readonly targets: Tensor2D;
+  readonly draw: CutoutDraw;
+}
+
+/**
+ * Cutout over a batch. Draw order per image: the apply coin, then each hole's centre (y, x).
+ * Inputs are not mutated.
+ */
+export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOptions): CutoutResult {
+  if (options === null || typeof options !== "object") {
+    throw new Error(`options must be an object, got ${options}`);
+  }
+  const { n, height, width, channels } = checkImages(imagesNHWC);
+  const labelInfo = checkLabels(labels, n, options.numClasses);
+  const smoothing = checkLabelSmoothing(options.labelSmoothing ?? 0);
+  const prob = checkProbability(options.prob ?? 1, "prob");
+  const holes = checkInteger(options.holes ?? 1, "holes", 0);
+  const size = options.size ?? 16;
+  const fixedSize = typeof size === "number" ? { height: size, width: size } : size;
+  if (fixedSize === null || typeof fixedSize !== "object") {
+    throw new Error(`size must be a number or { height, width }, got ${size}`);
+  }
+  checkBoxSampling({ fixedSize }, height, width, "cutout");
+  const fill = options.fill ?? 0;
+  const fillValues = typeof fill === "number" ? [fill] : fill;
+  if (
+    !Array.isArray(fillValues) || fillValues.some((v) => typeof v !== "number" || !isFinite(v)) ||
+    (typeof fill !== "number" && fillValues.length !== channels)
+  ) {
+    throw new Error(
+      `fill must be a finite number or ${channels} numbers (one per channel), got ${
+        JSON.stringify(fill)
+      }`,
+    );
+  }
+  const rng = resolveRandom(options);
+
+  const applied: boolean[] = [];
+  const boxes: Box[][] = [];
+  const centers: Point[][] = [];
+  const keptFractions = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const cut = rng.float() < prob;
+    const mine: Box[] = [];
+    const mineCenters: Point[] = [];
+    for (let h = 0; cut && h < holes; h++) {
+      const draw = sampleBox(height, width, Number.NaN, { fixedSize }, rng);
+      mine.push(draw.box);
+      mineCenters.push(draw.center);
+    }
+    applied.push(cut);
+    boxes.push(mine);
+    centers.push(mineCenters);
+    keptFractions[i] = 1 - unionArea(mine, height, width) / (height * width);
+  }
+
+  const images = tf.tidy(() => {
+    if (boxes.every((list) => list.length === 0)) return imagesNHWC.clone();
+    const mask = boxesUnionMask(boxes, height, width, channels);
+    const fillTensor = typeof fill === "number"
+      ? tf.fill(imagesNHWC.shape, fill)
+      : tf.tile(tf.tensor4d(Float32Array.from(fillValues), [1, 1, 1, channels]), [
+        n,
+        height,
+        width,
+        1,
+      ]);
+    return tf.where(mask, fillTensor, imagesNHWC) as Tensor4D;
+  });
+  const targets = toSoftTargets(labels, labelInfo.numClasses, smoothing);
+  return { imagesNHWC: images, targets, draw: { applied, holes: boxes, centers, keptFractions } };
+}
+
+/** Pixels covered by the union of `boxes` (few boxes: counted on the grid they span). */
+function unionArea(boxes: readonly Box[], height: number, width: number): number {
+  if (boxes.length === 0) return 0;
+  if (boxes.length === 1) return (boxes[0].y1 - boxes[0].y0) * (boxes[0].x1 - boxes[0].x0);
+  let area = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (boxes.some((b) => y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1)) area++;
+    }
+  }
+  return area;
+}

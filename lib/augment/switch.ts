@@ -1,0 +1,71 @@
+/**
+ * timm's `Mixup` with both modes on: each group (see {@link Granularity}) is mixed with chance
+ * `prob`, and a mixed group uses CutMix with chance `switchProb`, Mixup otherwise, each with its
+ * own α. With `granularity: "elem"` one batch can hold CutMix, Mixup and unmixed samples side by
+ * side.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import { mixUpOrCutMix } from "./switch.ts";
+ * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
+ * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
+ * const { imagesNHWC, targets, draw } = mixUpOrCutMix(images, labels, {
+ *   numClasses: 10,
+ *   seed: 1,
+ *   mixupAlpha: 0.8,
+ *   cutmixAlpha: 1,
+ *   switchProb: 0.5,
+ *   granularity: "elem",
+ * });
+ * console.log(draw.modes); // e.g. ["cutmix", "mixup", "mixup", "cutmix"]
+ * tf.dispose([images, labels, imagesNHWC, targets]);
+ * ```
+ * @module
+ */
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import { checkCutMixBoxOptions, type CutMixBoxOptions, cutMixGroupDrawer } from "./cutmix.ts";
+import { drawPlan, finishMix, type MixOptions, type MixResult, prepareBatch } from "./mixing.ts";
+import { mixUpGroupDrawer } from "./mixup.ts";
+import { checkPositive, checkProbability } from "./validate.ts";
+
+/** Options of {@link mixUpOrCutMix}: timm's `Mixup(mixup_alpha, cutmix_alpha, switch_prob, …)`. */
+export interface MixUpOrCutMixOptions extends MixOptions, Omit<CutMixBoxOptions, "alpha"> {
+  /** α of Mixup's Beta(α, α). Default 0.8 (timm's ImageNet recipes). */
+  readonly mixupAlpha?: number;
+  /** α of CutMix's Beta(α, α). Default 1. */
+  readonly cutmixAlpha?: number;
+  /** Chance ∈ [0, 1] that a mixed group uses CutMix rather than Mixup. Default 0.5. */
+  readonly switchProb?: number;
+}
+
+/**
+ * Mixup or CutMix per group, as timm's `Mixup`. Draw order per group: the apply coin, the
+ * switch coin, then that mode's λ (and box). Inputs are not mutated; the returned tensors are
+ * new.
+ */
+export function mixUpOrCutMix(
+  imagesNHWC: Tensor4D,
+  labels: Tensor,
+  options: MixUpOrCutMixOptions,
+): MixResult {
+  const prepared = prepareBatch(imagesNHWC, labels, options);
+  const { n, height, width } = prepared.shape;
+  const mixupAlpha = checkPositive(options.mixupAlpha ?? 0.8, "mixupAlpha");
+  const cutmixAlpha = checkPositive(options.cutmixAlpha ?? 1, "cutmixAlpha");
+  const switchProb = checkProbability(options.switchProb ?? 0.5, "switchProb");
+  const boxOptions: CutMixBoxOptions = { ...options, alpha: cutmixAlpha };
+  checkCutMixBoxOptions(boxOptions, height, width);
+  const rng = prepared.rng;
+  const drawCut = cutMixGroupDrawer(height, width, boxOptions, rng);
+  const drawBlend = mixUpGroupDrawer(mixupAlpha, rng);
+  const draw = drawPlan(
+    n,
+    prepared.granularity,
+    prepared.prob,
+    rng,
+    () => rng.float() < switchProb ? drawCut() : drawBlend(),
+  );
+  return finishMix(imagesNHWC, labels, prepared, draw);
+}

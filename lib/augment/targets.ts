@@ -1,0 +1,53 @@
+/**
+ * Soft targets: class indices or rows → smoothed rows, and the λ-weighted mix of two rows
+ * ỹ = w·y_A + (1 − w)·y_B.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import { mixTargets, toSoftTargets } from "./targets.ts";
+ * const labels = tf.tensor1d([0, 2], "int32");
+ * const rows = toSoftTargets(labels, 3, 0.1); // [[0.933, 0.033, 0.033], [0.033, 0.033, 0.933]]
+ * const mixed = mixTargets(rows, new Int32Array([1, 0]), new Float64Array([0.75, 0.75]));
+ * ```
+ * @module
+ */
+import { tf } from "../backend.ts";
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-node";
+
+/**
+ * Rows [N, K] from int32 class indices [N] (one-hot) or float32 rows [N, K] (kept), then label
+ * smoothing ε: y·(1 − ε) + ε/K (timm's `off_value = ε/K`, `on_value = 1 − ε + ε/K`). Inputs are
+ * assumed validated (see `checkLabels`).
+ */
+export function toSoftTargets(labels: Tensor, numClasses: number, smoothing = 0): Tensor2D {
+  return tf.tidy(() => {
+    const rows = labels.rank === 1
+      ? tf.oneHot(labels as Tensor1D, numClasses).toFloat() as Tensor2D
+      : labels.clone() as Tensor2D;
+    if (smoothing === 0) return rows;
+    return rows.mul(1 - smoothing).add(smoothing / numClasses) as Tensor2D;
+  });
+}
+
+/**
+ * ỹ_i = w_i·y_i + (1 − w_i)·y_{partners[i]}: each row mixed with its partner's row with the
+ * sample's own weight `weights[i]` ∈ [0, 1]. Rows that sum to 1 stay summing to 1.
+ */
+export function mixTargets(
+  targets: Tensor2D,
+  partners: Int32Array,
+  weights: Float64Array,
+): Tensor2D {
+  return tf.tidy(() => {
+    const n = partners.length;
+    let trivial = true;
+    for (let i = 0; i < n; i++) {
+      if (weights[i] !== 1 && partners[i] !== i) trivial = false;
+    }
+    if (trivial) return targets.clone();
+    const w = tf.tensor2d(Float32Array.from(weights), [n, 1]);
+    const partnerRows = tf.gather(targets, tf.tensor1d(partners, "int32"));
+    return targets.mul(w).add(partnerRows.mul(tf.sub(1, w))) as Tensor2D;
+  });
+}
