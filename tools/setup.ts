@@ -38,7 +38,18 @@ async function installNpmDependencies(): Promise<void> {
   log("npm dependencies: ok (node_modules/)");
 }
 
+/** Warns when this Deno is not the one the project pins (Deno 2.9.x's kernel drops outputs). */
+function checkDenoVersion(): void {
+  const pinned = JSON.parse(Deno.readTextFileSync(join(root, "deno.json"))).denoVersion;
+  if (pinned && Deno.version.deno !== pinned) {
+    log(
+      `WARNING: running Deno ${Deno.version.deno}; the project is tested with ${pinned} (use ./run)`,
+    );
+  }
+}
+
 try {
+  checkDenoVersion();
   await installNpmDependencies();
   const backend = requestedBackend();
   if (backend === "cpu") {
