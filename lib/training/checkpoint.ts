@@ -1,0 +1,124 @@
+/**
+ * Checkpoints: named float32 tensors plus a JSON header in one file, written atomically (a
+ * temporary file beside the target, then a rename), so a run killed at any moment leaves either
+ * the previous checkpoint or the new one, never half of one.
+ *
+ * Layout: the 8 bytes `CMXCKPT1`, a little-endian uint32 header length, the UTF-8 JSON header
+ * `{ meta, tensors: [{ name, shape, offset }] }` (offsets in float32 elements), zero padding to a
+ * multiple of 4 bytes, then the little-endian float32 values.
+ *
+ * @example
+ * ```ts
+ * import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".ckpt" });
+ * await writeCheckpoint(path, { epochsDone: 3 }, new Map([["w", { shape: [2], values: new Float32Array([1, 2]) }]]));
+ * const { meta, tensors } = await readCheckpoint(path);
+ * console.log(meta.epochsDone, tensors.get("w")!.values); // 3 Float32Array [1, 2]
+ * ```
+ * @module
+ */
+import type { Tensor } from "@tensorflow/tfjs-node";
+
+const MAGIC = "CMXCKPT1";
+
+/** One stored tensor's values. */
+export interface StoredTensor {
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** What {@link readCheckpoint} returns. */
+export interface Checkpoint<M> {
+  readonly meta: M;
+  readonly tensors: Map<string, StoredTensor>;
+}
+
+/** Reads the values of live tensors (synchronously) for {@link writeCheckpoint}. */
+export function snapshotTensors(tensors: Iterable<[string, Tensor]>): Map<string, StoredTensor> {
+  const out = new Map<string, StoredTensor>();
+  for (const [name, t] of tensors) {
+    if (out.has(name)) throw new Error(`snapshotTensors: duplicate name "${name}"`);
+    out.set(name, { shape: [...t.shape], values: Float32Array.from(t.dataSync() as Float32Array) });
+  }
+  return out;
+}
+
+/** Writes `path` atomically: a temporary file in the same folder, then a rename over `path`. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/** Encodes a checkpoint to bytes (see the module doc for the layout). */
+export function encodeCheckpoint(meta: unknown, tensors: Map<string, StoredTensor>): Uint8Array {
+  const entries: { name: string; shape: number[]; offset: number }[] = [];
+  let total = 0;
+  for (const [name, t] of tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.values.length) {
+      throw new Error(
+        `checkpoint tensor "${name}": shape [${t.shape}] does not hold ${t.values.length} values`,
+      );
+    }
+    entries.push({ name, shape: [...t.shape], offset: total });
+    total += size;
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ meta, tensors: entries }));
+  const headerEnd = 12 + header.length;
+  const dataStart = Math.ceil(headerEnd / 4) * 4;
+  const bytes = new Uint8Array(dataStart + total * 4);
+  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(bytes.buffer).setUint32(8, header.length, true);
+  bytes.set(header, 12);
+  const data = new Float32Array(bytes.buffer, dataStart, total);
+  for (const [i, t] of [...tensors.values()].entries()) data.set(t.values, entries[i].offset);
+  return bytes;
+}
+
+/** Decodes bytes written by {@link encodeCheckpoint}; `label` names the source in errors. */
+export function decodeCheckpoint<M>(bytes: Uint8Array, label: string): Checkpoint<M> {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw new Error(`${label} is not a checkpoint (bad magic)`);
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+    meta: M;
+    tensors: { name: string; shape: number[]; offset: number }[];
+  };
+  const dataStart = Math.ceil((12 + headerLength) / 4) * 4;
+  const count = (bytes.length - dataStart) / 4;
+  // Copy to an aligned buffer (the file's bytes may sit at any offset).
+  const data = new Float32Array(bytes.slice(dataStart).buffer);
+  const tensors = new Map<string, StoredTensor>();
+  for (const { name, shape, offset } of header.tensors) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (offset + size > count) {
+      throw new Error(`${label}: tensor "${name}" runs past the end of the file`);
+    }
+    tensors.set(name, { shape, values: data.subarray(offset, offset + size) });
+  }
+  return { meta: header.meta, tensors };
+}
+
+/** Writes a checkpoint atomically. */
+export async function writeCheckpoint(
+  path: string,
+  meta: unknown,
+  tensors: Map<string, StoredTensor>,
+): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(meta, tensors));
+}
+
+/** Reads a checkpoint written by {@link writeCheckpoint}. */
+export async function readCheckpoint<M = Record<string, unknown>>(
+  path: string,
+): Promise<Checkpoint<M>> {
+  return decodeCheckpoint<M>(await Deno.readFile(path), path);
+}
