@@ -1,0 +1,627 @@
+/**
+ * `deno task bench`: training and inference speed of lib/models next to PyTorch on the same
+ * machine in the same invocation, CutMix's cost per batch, the input pipeline's throughput, and
+ * memory/tensor-count stability. See bench/README.md for what each figure means.
+ *
+ *   deno task bench [--quick] [--only train,infer,cutmix,pipeline] [--rounds N]
+ *                   [--pyramidnet pyramidnet38-a64] [--no-torch]
+ *
+ * Every training/inference figure comes from separate worker processes (bench/worker.ts for ours,
+ * bench/pytorch_reference.py for PyTorch), run in interleaved rounds (round 1: every variant,
+ * round 2: every variant, …) so that load from other processes on a shared machine hits all
+ * variants alike; a figure is the median over all timed runs of all rounds, each run after
+ * warm-up. Results: a table on stdout, bench/out/latest.json and bench/RESULTS.md (both written
+ * atomically).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Job, JobResult } from "./worker.ts";
+import { median } from "./stats.ts";
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const OUT_DIR = join(BENCH_DIR, "out");
+const VENV = join(ROOT, ".cache", "venv-bench");
+const VENV_PYTHON = join(VENV, "bin", "python");
+const SECTIONS = ["train", "infer", "cutmix", "pipeline"] as const;
+type Section = typeof SECTIONS[number];
+
+/** One way of running a model: PyTorch, or ours with or without the proposed changes. */
+interface Variant {
+  id: string;
+  label: string;
+  torch?: boolean;
+  /** Run lib/models with bench/experiments/fused_layers.ts as its layers.ts. */
+  fused?: boolean;
+  /** TF_NUM_INTRAOP_THREADS = cores, TF_NUM_INTEROP_THREADS = 1 (else both unset). */
+  threads?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { id: "torch", label: "PyTorch (reference)", torch: true },
+  { id: "lib", label: "ours: lib/models as is" },
+  { id: "lib+threads", label: "ours: + TF threads (intra=cores, inter=1)", threads: true },
+  { id: "fused", label: "ours: + fused BN/ReLU/CE kernels", fused: true },
+  { id: "fused+threads", label: "ours: fused kernels + TF threads", fused: true, threads: true },
+];
+
+interface Options {
+  quick: boolean;
+  only: Section[];
+  rounds: number;
+  pyramidnet: string;
+  torch: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      rounds: { type: "string" },
+      pyramidnet: { type: "string", default: "pyramidnet38-a64" },
+      "no-torch": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "deno task bench [--quick] [--only train,infer,cutmix,pipeline] [--rounds N] " +
+        "[--pyramidnet NAME] [--no-torch]",
+    );
+    Deno.exit(0);
+  }
+  const only = (values.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim());
+  for (const s of only) {
+    if (!SECTIONS.includes(s as Section)) {
+      throw new Error(`--only: "${s}" is not one of ${SECTIONS.join(", ")}`);
+    }
+  }
+  const rounds = values.rounds === undefined ? (values.quick ? 1 : 3) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  }
+  if (!/^pyramidnet\d+-a\d+(\.\d+)?$/.test(values.pyramidnet!)) {
+    throw new Error(`--pyramidnet must look like pyramidnet38-a64, got ${values.pyramidnet}`);
+  }
+  return {
+    quick: values.quick!,
+    only: only as Section[],
+    rounds,
+    pyramidnet: values.pyramidnet!,
+    torch: !values["no-torch"],
+  };
+}
+
+function cores(): number {
+  return navigator.hardwareConcurrency || 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function machine(): Promise<Record<string, string | number>> {
+  const cpuinfo = (await readText("/proc/cpuinfo")) ?? "";
+  const cpu = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
+  const osRelease = (await readText("/etc/os-release")) ?? "";
+  const os = /PRETTY_NAME="?([^"\n]+)"?/.exec(osRelease)?.[1] ?? Deno.build.os;
+  return {
+    cpu,
+    cores: cores(),
+    os: `${os} (kernel ${Deno.osRelease()}, ${Deno.build.arch})`,
+    deno: Deno.version.deno,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch
+
+async function run(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+  clearEnv: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const fullEnv = { ...Deno.env.toObject(), ...env };
+  for (const k of clearEnv) delete fullEnv[k];
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: ROOT,
+    env: fullEnv,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/**
+ * Makes sure .cache/venv-bench has torch; creates it (saying so) when absent. Returns the
+ * torch version, or why it is unavailable.
+ */
+async function ensureTorch(): Promise<{ ok: true; version: string } | { ok: false; why: string }> {
+  const probe = async () =>
+    await run(VENV_PYTHON, ["-c", "import torch; print(torch.__version__)"]).catch(() => ({
+      code: 1,
+      stdout: "",
+      stderr: "no venv",
+    }));
+  let p = await probe();
+  if (p.code === 0) return { ok: true, version: p.stdout.trim() };
+  console.log(`PyTorch reference: ${VENV} has no torch; creating it and installing torch (CPU)…`);
+  const venv = await run("python3", ["-m", "venv", VENV]).catch((e) => ({
+    code: 1,
+    stdout: "",
+    stderr: String(e),
+  }));
+  if (venv.code !== 0) return { ok: false, why: `python3 -m venv failed: ${venv.stderr.trim()}` };
+  // pip honours PIP_INDEX_URL / PIP_EXTRA_INDEX_URL; a local mirror (as on our CI machines) is used
+  // when present; otherwise PyTorch's CPU-only index (the default PyPI wheel bundles CUDA).
+  const args = ["-m", "pip", "install", "--quiet", "torch"];
+  if (!Deno.env.get("PIP_INDEX_URL")) {
+    const local = await Deno.stat("/opt/pypi/simple").then(() => true, () => false);
+    if (local) {
+      args.push(
+        "--index-url",
+        "file:///opt/pypi/simple",
+        "--extra-index-url",
+        "file:///opt/pypi-more/simple",
+      );
+      if (await Deno.stat("/opt/wheels").then(() => true, () => false)) {
+        args.push("--find-links", "/opt/wheels");
+      }
+    } else {
+      args.push("--index-url", "https://download.pytorch.org/whl/cpu");
+    }
+  }
+  const pip = await run(VENV_PYTHON, args);
+  if (pip.code !== 0) {
+    return { ok: false, why: `pip install torch failed: ${pip.stderr.trim().split("\n").pop()}` };
+  }
+  p = await probe();
+  return p.code === 0
+    ? { ok: true, version: p.stdout.trim() }
+    : { ok: false, why: `torch does not import: ${p.stderr.trim().split("\n").pop()}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers
+
+const THREAD_VARS = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"];
+
+async function fusedImportMap(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const override = { "../../lib/models/layers.ts": "../experiments/fused_layers.ts" };
+  const map = {
+    imports: config.imports ?? {},
+    // Paths are relative to this file (bench/out/). Only lib/models/ and the worker see the swap.
+    scopes: { "../../lib/models/": override, "../worker.ts": override },
+  };
+  const path = join(OUT_DIR, "fused_import_map.json");
+  await writeAtomic(path, JSON.stringify(map, null, 2) + "\n");
+  return path;
+}
+
+interface Measured {
+  imagesPerSecondRuns: number[];
+  numTensorsStable: boolean;
+  peakRssBytes: number;
+  tfNumBytes: number;
+  parameterCount: number;
+  fusedLayers?: boolean;
+  errors: string[];
+}
+
+async function runVariant(
+  variant: Variant,
+  job: Job,
+  importMap: string,
+): Promise<JobResult | { error: string }> {
+  const threadEnv: Record<string, string> = variant.threads
+    ? { TF_NUM_INTRAOP_THREADS: String(cores()), TF_NUM_INTEROP_THREADS: "1" }
+    : {};
+  const out = variant.torch
+    ? await run(VENV_PYTHON, [join(BENCH_DIR, "pytorch_reference.py"), JSON.stringify(job)], {
+      BENCH_TORCH_THREADS: String(cores()),
+    })
+    : await run(
+      Deno.execPath(),
+      [
+        "run",
+        "-A",
+        ...(variant.fused ? [`--import-map=${importMap}`] : []),
+        join(BENCH_DIR, "worker.ts"),
+        JSON.stringify(job),
+      ],
+      threadEnv,
+      variant.threads ? [] : THREAD_VARS,
+    );
+  const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (out.code !== 0 || line === undefined) {
+    const tail = out.stderr.trim().split("\n").slice(-3).join(" | ");
+    return { error: `${variant.id} ${job.model} b${job.batch}: exit ${out.code}: ${tail}` };
+  }
+  return JSON.parse(line.slice("RESULT ".length));
+}
+
+interface Row {
+  section: "train" | "infer";
+  model: string;
+  batch: number;
+  variant: string;
+  label: string;
+  imagesPerSecond: number;
+  bestImagesPerSecond: number;
+  runs: number;
+  ratioToTorch?: number;
+  numTensorsStable?: boolean;
+  peakRssMiB?: number;
+  parameterCount?: number;
+  errors: string[];
+}
+
+async function measureModels(
+  section: "train" | "infer",
+  models: string[],
+  batches: number[],
+  variants: Variant[],
+  options: Options,
+  importMap: string,
+): Promise<Row[]> {
+  const acc = new Map<string, Measured>();
+  const key = (m: string, b: number, v: string) => `${m}|${b}|${v}`;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const model of models) {
+      for (const batch of batches) {
+        const heavy = model.startsWith("pyramidnet");
+        const job: Job = {
+          task: section,
+          model,
+          batch,
+          runs: options.quick ? 2 : 3,
+          stepsPerRun: section === "infer" ? 5 : heavy || options.quick ? 2 : 3,
+          warmupSteps: 2,
+        };
+        for (const variant of variants) {
+          const k = key(model, batch, variant.id);
+          const m = acc.get(k) ?? {
+            imagesPerSecondRuns: [],
+            numTensorsStable: true,
+            peakRssBytes: 0,
+            tfNumBytes: 0,
+            parameterCount: 0,
+            errors: [],
+          };
+          acc.set(k, m);
+          const r = await runVariant(variant, job, importMap);
+          if ("error" in r) {
+            m.errors.push(r.error);
+            console.log(`  ! ${r.error}`);
+            continue;
+          }
+          m.imagesPerSecondRuns.push(...r.imagesPerSecondRuns);
+          m.parameterCount = r.parameterCount;
+          if (!variant.torch) {
+            const counts = r.numTensorsAfterRuns;
+            m.numTensorsStable &&= counts.every((c) => c === counts[0]);
+            m.peakRssBytes = Math.max(m.peakRssBytes, r.peakRssBytes);
+            m.tfNumBytes = r.tfNumBytes;
+            if (variant.fused && !r.fusedLayers) {
+              m.errors.push("the fused layers did not load (import map not applied)");
+            }
+          }
+          console.log(
+            `  round ${round + 1}/${options.rounds} ${section} ${model} b${batch} ` +
+              `${variant.id.padEnd(14)} ${
+                r.imagesPerSecondRuns.map((x) => x.toFixed(0)).join(", ")
+              } img/s`,
+          );
+        }
+      }
+    }
+  }
+  const rows: Row[] = [];
+  for (const model of models) {
+    for (const batch of batches) {
+      const torch = acc.get(key(model, batch, "torch"));
+      const torchIps = torch && torch.imagesPerSecondRuns.length > 0
+        ? median(torch.imagesPerSecondRuns)
+        : undefined;
+      for (const variant of variants) {
+        const m = acc.get(key(model, batch, variant.id))!;
+        const ips = median(m.imagesPerSecondRuns);
+        rows.push({
+          section,
+          model,
+          batch,
+          variant: variant.id,
+          label: variant.label,
+          imagesPerSecond: ips,
+          bestImagesPerSecond: Math.max(...m.imagesPerSecondRuns),
+          runs: m.imagesPerSecondRuns.length,
+          ratioToTorch: torchIps && !variant.torch ? ips / torchIps : undefined,
+          numTensorsStable: variant.torch ? undefined : m.numTensorsStable,
+          peakRssMiB: variant.torch ? undefined : Math.round(m.peakRssBytes / 2 ** 20),
+          parameterCount: m.parameterCount,
+          errors: m.errors,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CutMix and pipeline (in this process, after the workers)
+
+interface CutMixFigures {
+  batch: number;
+  msPerBatch: number;
+  /** Share of a ResNet-20 batch-128 training step, per variant measured in this invocation. */
+  shareOfTrainingStep: Record<string, number>;
+  numTensorsStable: boolean;
+  error?: string;
+}
+
+async function measureCutMix(options: Options, trainRows: Row[]): Promise<CutMixFigures> {
+  const batch = 128;
+  try {
+    const { tf } = await import("../lib/backend.ts");
+    const { cutMix } = await import("../lib/augment/cutmix.ts");
+    const { Random } = await import("../lib/random.ts");
+    const rng = new Random("bench/cutmix");
+    const images = tf.randomUniform(
+      [batch, 32, 32, 3],
+      0,
+      1,
+      "float32",
+      1,
+    ) as import("@tensorflow/tfjs-node").Tensor4D;
+    const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), "int32");
+    const once = () => {
+      const r = cutMix(images, labels, { numClasses: 10, rng, prob: 1 });
+      r.imagesNHWC.dataSync();
+      r.targets.dataSync();
+      tf.dispose([r.imagesNHWC, r.targets]);
+    };
+    for (let i = 0; i < 5; i++) once();
+    const before = tf.memory().numTensors;
+    const runs: number[] = [];
+    const calls = options.quick ? 10 : 30;
+    for (let r = 0; r < (options.quick ? 3 : 7); r++) {
+      const start = performance.now();
+      for (let i = 0; i < calls; i++) once();
+      runs.push((performance.now() - start) / calls);
+    }
+    const stable = tf.memory().numTensors === before;
+    tf.dispose([images, labels]);
+    const ms = median(runs);
+    const share: Record<string, number> = {};
+    for (const row of trainRows) {
+      if (row.model === "resnet20" && row.batch === batch && row.imagesPerSecond > 0) {
+        share[row.variant] = ms / ((1000 * batch) / row.imagesPerSecond);
+      }
+    }
+    return { batch, msPerBatch: ms, shareOfTrainingStep: share, numTensorsStable: stable };
+  } catch (error) {
+    return {
+      batch,
+      msPerBatch: NaN,
+      shareOfTrainingStep: {},
+      numTensorsStable: false,
+      error: `CutMix not measured: ${error instanceof Error ? error.message : error}`,
+    };
+  }
+}
+
+interface PipelineFigures {
+  batch: number;
+  images: number;
+  imagesPerSecond: number;
+  dataset: string;
+  error?: string;
+}
+
+async function measurePipelineFigures(options: Options): Promise<PipelineFigures> {
+  const batch = 128;
+  try {
+    const { measurePipeline } = await import("../lib/data/pipeline.ts");
+    const { Random } = await import("../lib/random.ts");
+    // Synthetic bytes: the pipeline's work (gather, byte→float, crop, flip) does not depend on
+    // pixel values, and this needs no dataset on disk.
+    const n = 10_000;
+    const rng = new Random("bench/pipeline");
+    const pixels = new Uint8Array(n * 32 * 32 * 3);
+    for (let i = 0; i < pixels.length; i += 4) {
+      const w = rng.nextUint32();
+      pixels[i] = w & 255;
+      pixels[i + 1] = (w >>> 8) & 255;
+      pixels[i + 2] = (w >>> 16) & 255;
+      pixels[i + 3] = w >>> 24;
+    }
+    const labels = Int32Array.from({ length: n }, () => rng.int(10));
+    const dataset = {
+      name: "synthetic-cifar-shaped",
+      height: 32,
+      width: 32,
+      channels: 3,
+      numClasses: 10,
+      classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
+      pixelsNHWC: pixels,
+      labels,
+    };
+    const batches = options.quick ? 10 : 30;
+    measurePipeline(dataset, { batchSize: batch, seed: 0, epoch: 0 }, 3); // warm-up
+    const runs: number[] = [];
+    for (let r = 0; r < (options.quick ? 3 : 5); r++) {
+      runs.push(
+        measurePipeline(dataset, { batchSize: batch, seed: r + 1, epoch: 0 }, batches)
+          .imagesPerSecond,
+      );
+    }
+    return { batch, images: batches * batch, imagesPerSecond: median(runs), dataset: dataset.name };
+  } catch (error) {
+    return {
+      batch,
+      images: 0,
+      imagesPerSecond: NaN,
+      dataset: "",
+      error: `pipeline not measured: ${error instanceof Error ? error.message : error}`,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
+
+function fmt(x: number | undefined, digits = 0): string {
+  return x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+}
+
+function modelRowsMarkdown(rows: Row[]): string[] {
+  const lines = [
+    "| model | batch | variant | images/s (median) | best run | ours/PyTorch | runs | tensors stable | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.model} | ${r.batch} | ${r.label} | ${fmt(r.imagesPerSecond, 1)} | ${
+        fmt(r.bestImagesPerSecond, 1)
+      } | ${fmt(r.ratioToTorch, 2)} | ${r.runs} | ${
+        r.numTensorsStable === undefined ? "–" : r.numTensorsStable ? "yes" : "**NO**"
+      } | ${fmt(r.peakRssMiB)} |`,
+    );
+  }
+  return lines;
+}
+
+function report(results: Record<string, unknown>): string {
+  const m = results.machine as Record<string, string | number>;
+  const lines: string[] = [
+    "# Bench results",
+    "",
+    `Generated by \`deno task bench${(results.args as string[]).length ? " " : ""}${
+      (results.args as string[]).join(" ")
+    }\` at ${results.date}.`,
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Deno ${m.deno}; ` +
+    `TensorFlow.js backend \`${results.backend}\`; PyTorch ${results.torch}.`,
+    "",
+  ];
+  const train = results.train as Row[] | undefined;
+  if (train) {
+    lines.push("## Training (SGD step: forward, backward, update), images/s", "");
+    lines.push(...modelRowsMarkdown(train), "");
+  }
+  const infer = results.infer as Row[] | undefined;
+  if (infer) {
+    lines.push("## Inference (evaluation-mode forward), images/s", "");
+    lines.push(...modelRowsMarkdown(infer), "");
+  }
+  const cutmix = results.cutmix as CutMixFigures | undefined;
+  if (cutmix) {
+    lines.push("## CutMix", "");
+    if (cutmix.error) lines.push(cutmix.error, "");
+    else {
+      lines.push(
+        `cutMix on a batch of ${cutmix.batch} (32×32×3, p = 1): ${
+          fmt(cutmix.msPerBatch, 2)
+        } ms; tensors stable: ${cutmix.numTensorsStable ? "yes" : "**NO**"}.`,
+        "",
+      );
+      for (const [variant, share] of Object.entries(cutmix.shareOfTrainingStep)) {
+        lines.push(
+          `- share of a ResNet-20 batch-128 training step (${variant}): ${fmt(100 * share, 1)} %`,
+        );
+      }
+      lines.push("");
+    }
+  }
+  const pipeline = results.pipeline as PipelineFigures | undefined;
+  if (pipeline) {
+    lines.push("## Input pipeline", "");
+    lines.push(
+      pipeline.error ??
+        `trainBatches (batch ${pipeline.batch}, random crop + flip, ${pipeline.dataset}): ${
+          fmt(pipeline.imagesPerSecond)
+        } images/s.`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  await Deno.mkdir(OUT_DIR, { recursive: true });
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    args: Deno.args,
+    machine: await machine(),
+    options,
+  };
+  const torch = options.torch
+    ? await ensureTorch()
+    : { ok: false as const, why: "--no-torch given" };
+  results.torch = torch.ok ? torch.version : `unavailable (${torch.why})`;
+  if (!torch.ok) {
+    console.log(`PyTorch reference unavailable: ${torch.why}. No ours/PyTorch ratio is printed.`);
+  }
+  const variants = VARIANTS.filter((v) => !v.torch || torch.ok);
+  const importMap = await fusedImportMap();
+  const models = ["resnet20", options.pyramidnet];
+  let trainRows: Row[] = [];
+  if (options.only.includes("train")) {
+    console.log("Training throughput…");
+    trainRows = await measureModels("train", models, [64, 128], variants, options, importMap);
+    results.train = trainRows;
+  }
+  if (options.only.includes("infer")) {
+    console.log("Inference throughput…");
+    const inferVariants = variants.filter((v) => ["torch", "lib", "fused+threads"].includes(v.id));
+    results.infer = await measureModels("infer", models, [128], inferVariants, options, importMap);
+  }
+  if (options.only.includes("cutmix") || options.only.includes("pipeline")) {
+    const { backendInfo } = await import("../lib/backend.ts");
+    results.backend = backendInfo.name;
+  } else {
+    results.backend = "tensorflow (workers)";
+  }
+  if (options.only.includes("cutmix")) {
+    console.log("CutMix cost…");
+    results.cutmix = await measureCutMix(options, trainRows);
+  }
+  if (options.only.includes("pipeline")) {
+    console.log("Input pipeline…");
+    results.pipeline = await measurePipelineFigures(options);
+  }
+  const markdown = report(results);
+  console.log("\n" + markdown);
+  await writeAtomic(join(OUT_DIR, "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  await writeAtomic(join(BENCH_DIR, "RESULTS.md"), markdown + "\n");
+  console.log(`Wrote bench/out/latest.json and bench/RESULTS.md`);
+}
+
+if (import.meta.main) await main();
