@@ -627,6 +627,8 @@ export interface LoadCifarOptions {
    * downloads.
    */
   readonly extractIfMissing?: boolean;
+  /** Count `../shared/data/<archive>` as a local archive (default true). */
+  readonly useShared?: boolean;
   /** Override the layout (tests use tiny record counts); default the official one. */
   readonly format?: CifarFormat;
   /** Where extraction messages go (default stderr). */
@@ -659,11 +661,14 @@ export async function loadCifar(
   const dataDir = options.dataDir ?? defaultDataDir();
   const dir = `${dataDir}/${format.directory}`;
   if (!isCifarPresent(format, dataDir)) {
-    const hasArchive = localArchiveCandidates(format, { dataDir }).some((c) => exists(c.path));
+    const useShared = options.useShared ?? true;
+    const hasArchive = localArchiveCandidates(format, { dataDir, useShared })
+      .some((c) => exists(c.path));
     if ((options.extractIfMissing ?? true) && hasArchive) {
       await prepareCifar(format.name, {
         dataDir,
         format,
+        useShared,
         download: false,
         onLog: options.onLog ?? ((line) => console.error(line)),
       });
