@@ -23,7 +23,9 @@ import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-node";
 export function toSoftTargets(labels: Tensor, numClasses: number, smoothing = 0): Tensor2D {
   return tf.tidy(() => {
     const rows = labels.rank === 1
-      ? tf.oneHot(labels as Tensor1D, numClasses).toFloat() as Tensor2D
+      ? numClasses === 1 // tf.oneHot refuses depth 1
+        ? tf.ones([labels.shape[0], 1]) as Tensor2D
+        : tf.oneHot(labels as Tensor1D, numClasses).toFloat() as Tensor2D
       : labels.clone() as Tensor2D;
     if (smoothing === 0) return rows;
     return rows.mul(1 - smoothing).add(smoothing / numClasses) as Tensor2D;
