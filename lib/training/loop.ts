@@ -33,6 +33,7 @@ import type { Tensor, Variable } from "@tensorflow/tfjs-node";
 import { join } from "node:path";
 import { backendInfo, tf } from "../backend.ts";
 import { createBatchAugmentation } from "../augment/config.ts";
+import type { AugmentedBatch } from "../augment/types.ts";
 import { loadCifar } from "../data/cifar.ts";
 import { datasetSize, type ImageDataset } from "../data/dataset.ts";
 import { numBatches, trainBatches } from "../data/pipeline.ts";
@@ -182,6 +183,53 @@ export async function loadRunData(
   return { train, test };
 }
 
+/** One optimisation step on an augmented batch; returns the batch's mean loss. */
+export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => number;
+
+/**
+ * The training step: forward in training mode (feature-level mixing and ShakeDrop inside the
+ * model, drawing from `rng`), soft-target cross-entropy, gradients of every trainable variable,
+ * one SGD update at rate `lr`. Leaves no tensors behind; does not dispose `batch`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import { createModel } from "../models/mod.ts";
+ * import { Random } from "../random.ts";
+ * import { createTrainStep } from "./loop.ts";
+ * import { SGD } from "./optimizer.ts";
+ * const model = createModel({ arch: "resnet", depth: 20 }, 0);
+ * const sgd = new SGD(model.parameters.trainable, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+ * const step = createTrainStep(model, sgd);
+ * const imagesNHWC = tf.randomUniform([64, 32, 32, 3]) as tf.Tensor4D;
+ * const targets = tf.oneHot(tf.zeros([64], "int32") as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+ * console.log(step({ imagesNHWC, targets }, 0.1, new Random(0)));
+ * ```
+ */
+export function createTrainStep(model: ImageClassifier, sgd: SGD): TrainStep {
+  const trainable = [...model.parameters.trainable];
+  const variables = trainable.map(([, v]) => v);
+  const storeNameOf = new Map(trainable.map(([name, v]) => [v.name, name]));
+  return (batch, lr, rng) => {
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits } = model.forward(batch.imagesNHWC, {
+        training: true,
+        featureMix: batch.featureMix,
+        rng,
+      });
+      return softTargetCrossEntropy(logits, batch.targets);
+    }, variables);
+    try {
+      const named = new Map<string, Tensor>();
+      for (const [varName, g] of Object.entries(grads)) named.set(storeNameOf.get(varName)!, g);
+      sgd.step(named, lr);
+      return value.dataSync()[0];
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+  };
+}
+
 /** Names of the model's variables in a checkpoint. */
 function modelEntries(model: ImageClassifier): [string, Variable][] {
   return [...model.parameters.all()].map(([name, v]) => [`model/${name}`, v]);
@@ -242,13 +290,12 @@ export async function trainRun(
   }
   const { train, test } = await loadRunData(config, options.data);
   const model = createModel(config.model, config.seed);
-  const trainable = [...model.parameters.trainable];
-  const storeNameOf = new Map(trainable.map(([name, v]) => [v.name, name]));
   const sgd = new SGD(model.parameters.trainable, {
     momentum: config.momentum,
     nesterov: config.nesterov,
     weightDecay: config.weightDecay,
   });
+  const trainStep = createTrainStep(model, sgd);
   try {
     let epochsDone = 0;
     const checkpointPath = join(runDir, RUN_FILES.checkpoint);
@@ -309,23 +356,8 @@ export async function trainRun(
             rng: Random.derive(config.seed, "mix", epoch, step),
             trainingProgress: (epoch * stepsPerEpoch + step) / (config.epochs * stepsPerEpoch),
           });
-          const modelRng = Random.derive(config.seed, "model", epoch, step);
           try {
-            const { value, grads } = tf.variableGrads(() => {
-              const { logits } = model.forward(augmented.imagesNHWC, {
-                training: true,
-                featureMix: augmented.featureMix,
-                rng: modelRng,
-              });
-              return softTargetCrossEntropy(logits, augmented.targets);
-            }, trainable.map(([, v]) => v));
-            const named = new Map<string, Tensor>();
-            for (const [varName, g] of Object.entries(grads)) {
-              named.set(storeNameOf.get(varName)!, g);
-            }
-            sgd.step(named, lr);
-            lossValue = value.dataSync()[0];
-            tf.dispose([value, ...Object.values(grads)]);
+            lossValue = trainStep(augmented, lr, Random.derive(config.seed, "model", epoch, step));
           } finally {
             tf.dispose([augmented.imagesNHWC, augmented.targets]);
           }
