@@ -384,18 +384,18 @@ export interface LoadOodOptions {
  * }
  * ```
  */
-export function loadOodSet(name: OodName, options: LoadOodOptions = {}): Promise<OodSet> {
+export async function loadOodSet(name: OodName, options: LoadOodOptions = {}): Promise<OodSet> {
   const seed = options.seed ?? 0;
   const count = options.count ?? 10_000;
   switch (name) {
     case "uniform":
-      return Promise.resolve(uniformNoiseSet(count, Random.derive(seed, "ood", name)));
+      return uniformNoiseSet(count, Random.derive(seed, "ood", name));
     case "gaussian":
-      return Promise.resolve(gaussianNoiseSet(count, Random.derive(seed, "ood", name)));
+      return gaussianNoiseSet(count, Random.derive(seed, "ood", name));
     case "mnist":
-      return loadMnistOod({ count: options.count, seed });
+      return await loadMnistOod({ count: options.count, seed });
     case "fashion-mnist":
-      return loadFashionMnistOod({ count, seed });
+      return await loadFashionMnistOod({ count, seed });
     default:
       throw new Error(
         `name must be one of ${OOD_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
