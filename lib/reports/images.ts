@@ -37,7 +37,7 @@ export interface ImageGridOptions {
   boxes?: readonly (Box | undefined)[];
   /** Images per row (default min(N, 8)). */
   columns?: number;
-  /** Integer enlargement factor (default 4: a 32-pixel image shows at 128 pixels). */
+  /** Integer enlargement factor (default 3: a 32-pixel image shows at 96 pixels, 8 fit a page). */
   scale?: number;
   /** Box outline colour, RGB bytes (default yellow [255, 220, 0]). */
   boxColor?: readonly [number, number, number];
@@ -90,7 +90,7 @@ export function renderImageGrid(
   options: ImageGridOptions = {},
 ): { png: Uint8Array; width: number; height: number; columns: number; cell: number } {
   const { bytes, shape: [n, h, w, c] } = toUint8Images(images);
-  const { scale = 4, boxColor = [255, 220, 0], boxes } = options;
+  const { scale = 3, boxColor = [255, 220, 0], boxes } = options;
   const columns = options.columns ?? Math.min(n, 8);
   if (!Number.isInteger(scale) || scale < 1 || scale > 32) {
     throw new Error(`options.scale must be an integer in [1, 32], got ${scale}`);

@@ -1,0 +1,295 @@
+/**
+ * `deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports]`
+ *
+ * Executes every `notebooks/NN-*.ipynb` with the Deno kernel through real Jupyter (nbclient, in
+ * the project's `.cache/venv`, with the project-local kernelspec; see tools/setup/jupyter.ts),
+ * then exports each to a self-contained `<out>/NN-name.html` (nbconvert's lab template without
+ * its CDN scripts: no require.js, MathJax or Mermaid, so a report opens offline) and writes
+ * `<out>/index.html`, which collects the `<out>/NN-name.results.json` every notebook saves with
+ * `saveResults` (lib/reports/results.ts).
+ *
+ * The scale reaches the notebooks as `CUTMIX_SCALE` (read it with `reproductionScale()`), the
+ * output folder as `CUTMIX_REPORTS_DIR`. Progress: each cell's start and every line a cell
+ * prints are echoed here as they happen.
+ *
+ * It fails (exit 1, after trying every notebook) when a notebook
+ * - raises in a cell, times out, or its kernel dies;
+ * - has a code cell without outputs, unless the cell's first line starts with `// no-output`
+ *   (Deno's kernel has been seen to drop outputs; this catches it);
+ * - did not save its results JSON during this run.
+ * The executed notebook is kept as `<out>/executed/NN-name.ipynb` either way, and a failed one is still
+ * exported so its error can be read.
+ *
+ * Check the exported pages in a browser afterwards with `deno run -A tools/check_reports.ts`.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { basename, join, resolve } from "node:path";
+import { ensureJupyter } from "./setup/jupyter.ts";
+import { describeMachine } from "../lib/reports/machine.ts";
+import { type IndexEntry, renderIndexPage } from "../lib/reports/index_page.ts";
+import { loadResults, type SavedResults } from "../lib/reports/results.ts";
+import { type ReproductionScale, SCALES } from "../lib/reports/scale.ts";
+
+/** The marker that exempts a code cell from the "must have output" check. */
+export const NO_OUTPUT_MARKER = "// no-output";
+
+/** Per-cell time limits by scale, in seconds (0 = none). */
+const CELL_TIMEOUT_S: Record<ReproductionScale, number> = { smoke: 900, cpu: 0, paper: 0 };
+
+/**
+ * Runs one notebook with nbclient and exports it with nbconvert. Arguments: source notebook,
+ * executed-notebook path, HTML path, kernel name, cell timeout (s, 0 = none), working folder.
+ * Prints one JSON line `{"error": null | "..."}` on stdout; progress goes to stderr.
+ */
+const DRIVER = String.raw`
+import json, sys, time
+import nbformat
+from jinja2 import DictLoader
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+src, out_ipynb, out_html, kernel, timeout, cwd = sys.argv[1:7]
+nb = nbformat.read(src, as_version=4)
+code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+started = time.monotonic()
+
+class Client(NotebookClient):
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "stream":
+            for line in msg["content"].get("text", "").splitlines():
+                sys.stderr.write("    | " + line + "\n")
+            sys.stderr.flush()
+        return super().output(outs, msg, display_id, cell_index)
+
+def on_cell_start(cell, cell_index, **_):
+    if cell.cell_type == "code":
+        n = code_cells.index(cell_index) + 1
+        first = (cell.source.strip().splitlines() or [""])[0][:70]
+        sys.stderr.write(f"  [{time.monotonic() - started:7.1f}s] cell {n}/{len(code_cells)}: {first}\n")
+        sys.stderr.flush()
+
+client = Client(
+    nb,
+    timeout=None if timeout == "0" else int(timeout),
+    kernel_name=kernel,
+    resources={"metadata": {"path": cwd}},
+    on_cell_start=on_cell_start,
+    record_timing=True,
+)
+error = None
+try:
+    client.execute()
+except Exception as e:  # CellExecutionError, CellTimeoutError, DeadKernelError, ...
+    text = str(e).strip()
+    error = type(e).__name__ + ": " + (text[-1500:] if len(text) > 1500 else text)
+nbformat.write(nb, out_ipynb)
+
+# nbconvert's lab template, minus the scripts it loads from CDNs (the report must open offline),
+# with SVG outputs inline as DOM nodes (a browser check can inspect them) instead of base64 <img>.
+# (nbconvert's own inline-SVG option passes the SVG through bleach, which strips every SVG tag.)
+offline = DictLoader({"cutmix_offline.html.j2": """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block data_svg scoped -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+{{ output.data['image/svg+xml'] }}
+</div>
+{%- endblock data_svg %}
+"""})
+exporter = HTMLExporter(template_name="lab", extra_loaders=[offline], template_file="cutmix_offline.html.j2")
+title = nb.metadata.get("title") or src.rsplit("/", 1)[-1].removesuffix(".ipynb")
+body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+with open(out_html + ".tmp", "w", encoding="utf-8") as f:
+    f.write(body)
+import os
+os.replace(out_html + ".tmp", out_html)
+print(json.dumps({"error": error}))
+`;
+
+/** A code cell as nbformat stores it (only what the checks read). */
+interface CodeCell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: { output_type: string; ename?: string; evalue?: string }[];
+}
+
+/**
+ * Checks an executed notebook: every code cell has at least one output (unless its first line
+ * starts with {@link NO_OUTPUT_MARKER}) and no output is an error. Returns the problems found.
+ */
+export function checkExecutedNotebook(notebook: { cells: CodeCell[] }): string[] {
+  const problems: string[] = [];
+  let codeIndex = 0;
+  for (const cell of notebook.cells) {
+    if (cell.cell_type !== "code") continue;
+    codeIndex++;
+    const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+    const firstLine = source.trimStart().split("\n")[0];
+    const outputs = cell.outputs ?? [];
+    for (const output of outputs) {
+      if (output.output_type === "error") {
+        problems.push(`code cell ${codeIndex} raised ${output.ename}: ${output.evalue}`);
+      }
+    }
+    if (outputs.length === 0 && !firstLine.startsWith(NO_OUTPUT_MARKER) && source.trim() !== "") {
+      problems.push(
+        `code cell ${codeIndex} has no output (expected one; mark it "${NO_OUTPUT_MARKER}" if none is intended): ${
+          firstLine.slice(0, 80)
+        }`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The notebooks to run: `notebooks/NN-*.ipynb`, sorted, filtered by NN prefixes if given. */
+export function selectNotebooks(names: readonly string[], only?: readonly string[]): string[] {
+  const notebooks = names.filter((name) => /^\d\d-.+\.ipynb$/.test(name)).sort();
+  if (!only || only.length === 0) return notebooks;
+  const unknown = only.filter((prefix) => !notebooks.some((name) => name.startsWith(`${prefix}-`)));
+  if (unknown.length) {
+    throw new Error(
+      `--only ${only.join(",")}: no notebook numbered ${unknown.join(", ")} (have ${
+        notebooks.map((n) => n.slice(0, 2)).join(", ")
+      })`,
+    );
+  }
+  return notebooks.filter((name) => only.some((prefix) => name.startsWith(`${prefix}-`)));
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      scale: { type: "string", default: "cpu" },
+      only: { type: "string" },
+      out: { type: "string", default: "reports" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log("deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports]");
+    return 0;
+  }
+  const scale = values.scale as ReproductionScale;
+  if (!SCALES.includes(scale)) {
+    throw new Error(`--scale must be one of ${SCALES.join(", ")}, got ${values.scale}`);
+  }
+  const root = resolve(new URL("..", import.meta.url).pathname);
+  const out = resolve(values.out!);
+  const notebooksDir = join(root, "notebooks");
+  const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = selectNotebooks([...Deno.readDirSync(notebooksDir)].map((e) => e.name), only);
+  if (names.length === 0) throw new Error(`no notebooks/NN-*.ipynb found in ${notebooksDir}`);
+
+  const jupyter = await ensureJupyter(root);
+  await Deno.mkdir(join(out, "executed"), { recursive: true });
+  const machine = describeMachine();
+  console.error(
+    `[reproduce] ${names.length} notebook(s) at scale ${scale} into ${out}\n[reproduce] machine: ${machine.summary}`,
+  );
+
+  const entries: IndexEntry[] = [];
+  for (const name of names) {
+    const stem = basename(name, ".ipynb");
+    const executed = join(out, "executed", `${stem}.ipynb`);
+    const htmlPath = join(out, `${stem}.html`);
+    const resultsPath = join(out, `${stem}.results.json`);
+    await Deno.remove(resultsPath).catch(() => {});
+    const started = performance.now();
+    const startedAt = new Date();
+    console.error(`[reproduce] ${name}: executing`);
+    const child = new Deno.Command(jupyter.python, {
+      args: [
+        "-c",
+        DRIVER,
+        join(notebooksDir, name),
+        executed,
+        htmlPath,
+        "deno",
+        String(CELL_TIMEOUT_S[scale]),
+        notebooksDir,
+      ],
+      env: {
+        ...jupyter.env,
+        CUTMIX_SCALE: scale,
+        CUTMIX_REPORTS_DIR: out,
+        CUTMIX_NOTEBOOK: stem,
+        NO_COLOR: "1",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    });
+    const result = await child.output();
+    const seconds = (performance.now() - started) / 1000;
+    const problems: string[] = [];
+    const stdout = new TextDecoder().decode(result.stdout).trim();
+    const lastLine = stdout.split("\n").at(-1) ?? "";
+    let driverError: string | null = null;
+    try {
+      driverError = (JSON.parse(lastLine) as { error: string | null }).error;
+    } catch {
+      driverError = `the notebook driver failed (exit ${result.code}): ${stdout.slice(-800)}`;
+    }
+    if (driverError) problems.push(driverError);
+    try {
+      problems.push(...checkExecutedNotebook(JSON.parse(await Deno.readTextFile(executed))));
+    } catch (error) {
+      if (!driverError) problems.push(`no executed notebook at ${executed}: ${error}`);
+    }
+    let results: SavedResults | undefined;
+    try {
+      results = await loadResults(resultsPath);
+      if (new Date(results.recordedAt) < startedAt) {
+        problems.push(`${resultsPath} is older than this run`);
+      }
+    } catch (error) {
+      problems.push(
+        `the notebook saved no results (saveResults → ${resultsPath}): ${(error as Error).message}`,
+      );
+    }
+    const ok = problems.length === 0;
+    console.error(
+      `[reproduce] ${name}: ${ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s` +
+        (ok ? "" : `\n  - ${problems.join("\n  - ")}`),
+    );
+    entries.push({
+      notebook: stem,
+      html: `${stem}.html`,
+      ok,
+      seconds,
+      error: ok ? undefined : problems.join(" | "),
+      results,
+    });
+  }
+
+  const index = renderIndexPage({
+    generatedAt: new Date().toISOString(),
+    scale,
+    machine: machine.summary,
+    entries,
+  });
+  const indexPath = join(out, "index.html");
+  await Deno.writeTextFile(`${indexPath}.tmp`, index);
+  await Deno.rename(`${indexPath}.tmp`, indexPath);
+  const failed = entries.filter((e) => !e.ok);
+  console.error(
+    `[reproduce] wrote ${indexPath}; ${
+      entries.length - failed.length
+    }/${entries.length} notebook(s) ok` +
+      (failed.length ? `; FAILED: ${failed.map((e) => e.notebook).join(", ")}` : ""),
+  );
+  return failed.length ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    console.error(`[reproduce] ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}
