@@ -193,6 +193,7 @@ export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => numb
  *
  * @example
  * ```ts
+ * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
  * import { tf } from "../backend.ts";
  * import { createModel } from "../models/mod.ts";
  * import { Random } from "../random.ts";
@@ -201,8 +202,8 @@ export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => numb
  * const model = createModel({ arch: "resnet", depth: 20 }, 0);
  * const sgd = new SGD(model.parameters.trainable, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
  * const step = createTrainStep(model, sgd);
- * const imagesNHWC = tf.randomUniform([64, 32, 32, 3]) as tf.Tensor4D;
- * const targets = tf.oneHot(tf.zeros([64], "int32") as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+ * const imagesNHWC = tf.randomUniform([64, 32, 32, 3]) as Tensor4D;
+ * const targets = tf.oneHot(tf.zeros([64], "int32") as Tensor1D, 10).toFloat() as Tensor2D;
  * console.log(step({ imagesNHWC, targets }, 0.1, new Random(0)));
  * ```
  */

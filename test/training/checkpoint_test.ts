@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../../lib/backend.ts";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpoint,
+  snapshotTensors,
+  writeCheckpoint,
+} from "../../lib/training/checkpoint.ts";
+
+Deno.test("checkpoints round-trip exactly and are written atomically", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cutmix-ckpt-" });
+  try {
+    const a = tf.tensor2d([[1.5, -2], [Math.PI, 1e-30]]);
+    const b = tf.tensor1d([7]);
+    const before = tf.memory().numTensors;
+    const tensors = snapshotTensors([["model/a", a], ["sgd/b", b]]);
+    assert.equal(tf.memory().numTensors, before);
+    const path = join(dir, "checkpoint.bin");
+    await writeCheckpoint(path, { epochsDone: 4, note: "é" }, tensors);
+    await writeCheckpoint(path, { epochsDone: 5, note: "é" }, tensors); // overwrite in place
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["checkpoint.bin"]);
+    const { meta, tensors: read } = await readCheckpoint<{ epochsDone: number; note: string }>(
+      path,
+    );
+    assert.deepEqual(meta, { epochsDone: 5, note: "é" });
+    assert.deepEqual(read.get("model/a")!.shape, [2, 2]);
+    assert.deepEqual(Array.from(read.get("model/a")!.values), Array.from(a.dataSync()));
+    assert.deepEqual(Array.from(read.get("sgd/b")!.values), [7]);
+    tf.dispose([a, b]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("damaged checkpoints are refused with the file named", () => {
+  assert.throws(() => decodeCheckpoint(new Uint8Array(20), "x.bin"), /x.bin is not a checkpoint/);
+  const bytes = encodeCheckpoint({}, new Map([["w", { shape: [3], values: new Float32Array(3) }]]));
+  assert.throws(
+    () => decodeCheckpoint(bytes.slice(0, bytes.length - 4), "y.bin"),
+    /y.bin: tensor "w" runs past the end/,
+  );
+  assert.throws(
+    () => encodeCheckpoint({}, new Map([["w", { shape: [2], values: new Float32Array(3) }]])),
+    /shape \[2\] does not hold 3 values/,
+  );
+});
