@@ -50,14 +50,12 @@ Deno.test("bad configs throw naming the field and value", () => {
     () => resolveRunConfig({ model, augmentation: { kind: "cutmix", numClasses: 100 } }),
     /augmentation.numClasses \(100\) must equal config.numClasses \(10\)/,
   );
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => resolveRunConfig({ model, epoch: 3 } as any),
+    () => resolveRunConfig({ model, epoch: 3 } as never),
     /config.epoch is not a run option/,
   );
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => resolveRunConfig({ model: { arch: "vgg", depth: 16 } as any }),
+    () => resolveRunConfig({ model: { arch: "vgg", depth: 16 } as never }),
     /model.arch must be/,
   );
   assert.throws(

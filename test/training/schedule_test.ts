@@ -43,9 +43,8 @@ Deno.test("validateSchedule names the bad field", () => {
     /gamma must be in \(0, 1\], got 0/,
   );
   assert.throws(() => validateSchedule({ kind: "cosine", finalLr: -1 }), /finalLr .* got -1/);
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => validateSchedule({ kind: "linear" } as any),
+    () => validateSchedule({ kind: "linear" } as never),
     /kind must be "step" or "cosine", got "linear"/,
   );
 });
