@@ -125,7 +125,7 @@ export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOpti
     applied.push(cut);
     boxes.push(mine);
     centers.push(mineCenters);
-    keptFractions[i] = 1 - unionArea(mine, height, width) / (height * width);
+    keptFractions[i] = (height * width - unionArea(mine, height, width)) / (height * width);
   }
 
   const images = tf.tidy(() => {

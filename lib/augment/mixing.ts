@@ -208,7 +208,8 @@ export function drawPlan(
 
 /** λ = 1 − |box| / (H·W): the exact fraction of the image outside the box. */
 export function keptFraction(box: Box, height: number, width: number): number {
-  return 1 - boxArea(box) / (height * width);
+  // (HW − |box|) / HW: one rounding, so it equals kept-pixel counts divided by HW exactly.
+  return (height * width - boxArea(box)) / (height * width);
 }
 
 /**

@@ -48,7 +48,7 @@ function checkCutMix(
       }
     }
     const area = box === null ? 0 : (box.y1 - box.y0) * (box.x1 - box.x0);
-    assert.equal(lambdas[i], 1 - area / (h * w), `λ of sample ${i} is the kept fraction`);
+    assert.equal(lambdas[i], (h * w - area) / (h * w), `λ of sample ${i} is the kept fraction`);
     if (modes[i] === "none") assert.equal(box, null);
   }
   const targets = result.targets.arraySync() as number[][];
