@@ -34,6 +34,7 @@ export type CifarSplit = "train" | "test";
 
 /** Everything that describes one official binary archive and its members. */
 export interface CifarFormat {
+  /** Which dataset. */
   readonly name: CifarName;
   /** The archive's file name, as published. */
   readonly archiveName: string;
@@ -53,11 +54,13 @@ export interface CifarFormat {
   readonly numClasses: number;
   /** Member with one class name per line. */
   readonly classNamesFile: string;
-  /** CIFAR-100 only: member with the 20 superclass names, and their count. */
+  /** CIFAR-100 only: member with the 20 superclass names. */
   readonly coarseNamesFile?: string;
+  /** CIFAR-100 only: number of superclasses (20). */
   readonly numCoarseClasses?: number;
-  /** Records in each training file and in the test file. */
+  /** Records in each training file. */
   readonly recordsPerTrainFile: number;
+  /** Records in the test file. */
   readonly testRecords: number;
   /** Environment variable that may name a local copy of the archive. */
   readonly archiveEnv: string;
@@ -268,12 +271,15 @@ export function decodeCifarRecords(
 export interface CifarArchiveSummary {
   /** Member path (inside the archive) → its bytes, for every required member. */
   readonly members: ReadonlyMap<string, Uint8Array>;
-  /** Training and test record counts. */
+  /** Training record count. */
   readonly trainRecords: number;
+  /** Test record count. */
   readonly testRecords: number;
-  /** Images per class in the training and test sets. */
+  /** Images per class in the training set. */
   readonly trainPerClass: readonly number[];
+  /** Images per class in the test set. */
   readonly testPerClass: readonly number[];
+  /** Class names from the names file. */
   readonly classNames: readonly string[];
 }
 

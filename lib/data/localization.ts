@@ -44,8 +44,9 @@ export interface LocalizationOptions {
   readonly seed: Seed;
   /** Canvas side in pixels (default 64); at least the source's side. */
   readonly canvasSize?: number;
-  /** Smallest and largest object scale relative to the source's side (defaults 0.75, 1.5). */
+  /** Smallest object scale relative to the source's side (default 0.75). */
   readonly minScale?: number;
+  /** Largest object scale relative to the source's side (default 1.5). */
   readonly maxScale?: number;
   /** Largest aspect ratio h/w (or w/h) of the pasted object, ≥ 1 (default 4/3; 1 = square). */
   readonly maxAspect?: number;

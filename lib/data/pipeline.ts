@@ -256,9 +256,13 @@ export function* evalBatches(
 
 /** What {@link measurePipeline} measured. */
 export interface PipelineThroughput {
+  /** Batches built. */
   readonly batches: number;
+  /** Images in them. */
   readonly images: number;
+  /** Wall-clock seconds. */
   readonly seconds: number;
+  /** images / seconds. */
   readonly imagesPerSecond: number;
 }
 

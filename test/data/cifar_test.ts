@@ -353,6 +353,7 @@ Deno.test("`deno task data` rejects a tiny archive as not the official layout, e
         "--data-dir",
         data,
       ],
+      cwd: new URL("../../", import.meta.url).pathname,
       stdout: "piped",
       stderr: "piped",
     }).output();
