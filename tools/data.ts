@@ -12,6 +12,7 @@
  * Running it again when the data is present does nothing.
  * @module
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   cifarFormat,
@@ -78,7 +79,10 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const dataDir = values["data-dir"] ?? defaultDataDir();
+  // `deno task` runs in the project folder; relative paths mean the user's own folder.
+  const userDir = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const dataDir = values["data-dir"] ? resolve(userDir, values["data-dir"]) : defaultDataDir();
+  const archive = values.archive ? resolve(userDir, values.archive) : undefined;
   const [what] = positionals;
   if (what === "status") {
     status(dataDir);
@@ -90,7 +94,7 @@ async function main(args: string[]): Promise<number> {
   }
   const started = performance.now();
   const result = await prepareCifar(what as CifarName, {
-    archive: values.archive,
+    archive,
     dataDir,
     download: !values.offline,
     force: values.force,
