@@ -31,23 +31,21 @@
  * @module
  */
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Box } from "../augment/box.ts";
 import { tf } from "../backend.ts";
+import type { LocalizationSet } from "../data/localization.ts";
 import { classActivationMaps, type Interpolation } from "./cam.ts";
 import {
   type BatchSource,
   checkInteger,
   checkNumber,
+  datasetBatches,
   labelArray,
   type LabeledBatch,
 } from "./types.ts";
 
-/** A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1. */
-export interface Box {
-  readonly y0: number;
-  readonly x0: number;
-  readonly y1: number;
-  readonly x1: number;
-}
+/** A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1 (lib/augment's type). */
+export type { Box };
 
 /** Area of a half-open box (0 when empty or inverted). */
 export function boxArea(box: Box): number {
@@ -253,4 +251,25 @@ export async function evaluateLocalization(
     gtKnownLocalizationAccuracy: gtKnownLoc / count,
     top1Accuracy: top1 / count,
   };
+}
+
+/**
+ * Batches of a lib/data {@link LocalizationSet} in order, bytes turned into float32 [0, 1] images,
+ * each with its ground-truth box. Each batch is disposed when the next one is asked for.
+ */
+export function* localizationBatches(
+  set: LocalizationSet,
+  batchSize: number,
+): Generator<LocalizationBatch> {
+  if (set.boxes.length !== set.dataset.labels.length) {
+    throw new Error(
+      `set.boxes must have one box per image (${set.dataset.labels.length}), got ${set.boxes.length}`,
+    );
+  }
+  let start = 0;
+  for (const batch of datasetBatches(set.dataset, batchSize)) {
+    const n = batch.imagesNHWC.shape[0];
+    yield { ...batch, boxes: set.boxes.slice(start, start + n) };
+    start += n;
+  }
 }

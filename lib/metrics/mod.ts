@@ -65,9 +65,16 @@ export {
   type ForwardWithFeatures,
   intersectionOverUnion,
   type LocalizationBatch,
+  localizationBatches,
   type LocalizationOptions,
   type LocalizationResult,
 } from "./localization.ts";
+export {
+  classifierKernel,
+  type FeatureClassifier,
+  inferenceForward,
+  inferenceLogits,
+} from "./adapters.ts";
 export {
   DEFAULT_FGSM_EPSILON,
   evaluateFgsm,

@@ -8,6 +8,7 @@ import {
   type ForwardWithFeatures,
   intersectionOverUnion,
   type LocalizationBatch,
+  localizationBatches,
 } from "../../lib/metrics/localization.ts";
 
 Deno.test("intersectionOverUnion: half-open boxes", () => {
@@ -159,5 +160,32 @@ Deno.test("evaluateLocalization: top-1 and GT-known accuracy on hand-made images
     /batch.boxes must have one entry per image \(3\), got 0/,
   );
   tf.dispose([images, kernel]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("localizationBatches: boxes follow their images across batches", () => {
+  const before = tf.memory().numTensors;
+  const boxes = [0, 1, 2].map((i) => ({ y0: i, x0: 0, y1: i + 1, x1: 1 }));
+  const set = {
+    dataset: {
+      name: "tiny",
+      height: 1,
+      width: 1,
+      channels: 1,
+      numClasses: 2,
+      classNames: ["a", "b"],
+      pixelsNHWC: new Uint8Array([0, 255, 0]),
+      labels: new Int32Array([0, 1, 0]),
+    },
+    boxes,
+    sourceIndices: new Int32Array([0, 1, 2]),
+    provenance: "test",
+  };
+  const seen = [...localizationBatches(set, 2)].map((b) => b.boxes);
+  assert.deepEqual(seen, [[boxes[0], boxes[1]], [boxes[2]]]);
+  assert.throws(
+    () => [...localizationBatches({ ...set, boxes: boxes.slice(1) }, 2)],
+    /set.boxes must have one box per image \(3\), got 2/,
+  );
   assert.equal(tf.memory().numTensors, before);
 });
