@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { tf } from "../../lib/backend.ts";
 import { DEFAULT_FGSM_EPSILON, evaluateFgsm, fgsmAttack } from "../../lib/metrics/fgsm.ts";
+import { Random } from "../../lib/random.ts";
 
 const EPS32 = Math.fround(8 / 255);
 
@@ -72,6 +73,52 @@ Deno.test("evaluateFgsm: the attack flips exactly the images within ε of the bo
     /options.epsilon must be a number in \[0, 1\], got 2/,
   );
   tf.dispose([images, ...batches.map((b) => b.imagesNHWC)]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("fgsmAttack: random linear model, analytic gradient signs and the convexity bound", () => {
+  const before = tf.memory().numTensors;
+  const rng = new Random(5);
+  const pixels = 12, classes = 5, n = 16;
+  const weights = Array.from(
+    { length: pixels },
+    () => Array.from({ length: classes }, () => rng.normal()),
+  );
+  const bias = Array.from({ length: classes }, () => rng.normal());
+  const model = linearModel(weights, bias);
+  // Pixels in [0.1, 0.9]: no clipping at ε = 8/255.
+  const x = Array.from({ length: n * pixels }, () => rng.uniform(0.1, 0.9));
+  const labels = Int32Array.from({ length: n }, () => rng.int(classes));
+  const images = tf.tensor4d(x, [n, 1, pixels, 1]);
+  const adversarial = fgsmAttack(model.predict, images, labels);
+  const xAdv = adversarial.dataSync();
+  const xIn = images.dataSync();
+  const ce = (row: ArrayLike<number>, y: number) => {
+    const z = bias.map((b, k) => b + weights.reduce((s, w, j) => s + row[j] * w[k], 0));
+    const top = Math.max(...z);
+    const logSum = Math.log(z.reduce((s, v) => s + Math.exp(v - top), 0)) + top;
+    return { loss: logSum - z[y], p: z.map((v) => Math.exp(v - logSum)) };
+  };
+  let checkedSigns = 0;
+  for (let i = 0; i < n; i++) {
+    const clean = xIn.subarray(i * pixels, (i + 1) * pixels);
+    const attacked = xAdv.subarray(i * pixels, (i + 1) * pixels);
+    const { loss, p } = ce(clean, labels[i]);
+    const gradient = weights.map((w) =>
+      w.reduce((s, wk, k) => s + wk * (p[k] - (k === labels[i] ? 1 : 0)), 0)
+    );
+    for (let j = 0; j < pixels; j++) {
+      if (Math.abs(gradient[j]) < 1e-4) continue; // float32 round-off could flip a tiny one
+      assert.ok(Math.abs(attacked[j] - clean[j] - Math.sign(gradient[j]) * EPS32) < 1e-6);
+      checkedSigns++;
+    }
+    // CE is convex in x for a linear model: CE(x + δ) ≥ CE(x) + ∇·δ = CE(x) + ε‖∇‖₁.
+    const bound = loss + EPS32 * gradient.reduce((s, g) => s + Math.abs(g), 0);
+    assert.ok(ce(attacked, labels[i]).loss >= bound - 1e-4, `image ${i}`);
+  }
+  assert.ok(checkedSigns > n * pixels * 0.9, `only ${checkedSigns} signs checked`);
+  tf.dispose([images, adversarial]);
   model.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
