@@ -3,9 +3,10 @@
  *
  * A label is in the top k when its rank is below k, where
  * `rank(y) = #{j : z_j > z_y} + #{j < y : z_j = z_y}`: ties between equal logits go to the lower
- * class index, which is what `tf.topk` (and `torch.topk` on CPU) returns for equal values, but
- * written out so the answer never depends on a sort's stability. A row containing a NaN logit
- * always counts as an error.
+ * class index. That is the order `tf.topk` returns on the native backend (the tests pin the
+ * agreement), but it is written out so the answer never depends on a sort's stability; PyTorch
+ * does not document its `topk` tie order, so an exactly tied logit can be counted differently
+ * there. A row containing a NaN logit always counts as an error.
  *
  * @example
  * ```ts

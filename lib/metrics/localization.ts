@@ -162,7 +162,7 @@ export interface LocalizationResult {
   readonly top1LocalizationAccuracy: number;
   /** Fraction with IoU(CAM box of the true class, truth) ≥ threshold, class ignored. */
   readonly gtKnownLocalizationAccuracy: number;
-  /** Top-1 classification accuracy on the same images (argmax, ties to the lower index). */
+  /** Top-1 classification accuracy on the same images (`tf.argMax`: ties to the lower index). */
   readonly top1Accuracy: number;
 }
 
