@@ -13,8 +13,12 @@
  */
 import { Random, type Seed } from "../random.ts";
 import type { ImageClassifier } from "./model.ts";
-import { createPyramidNet, type PyramidNetOptions } from "./pyramidnet.ts";
-import { createResNet, type ResNetOptions } from "./resnet.ts";
+import {
+  createPyramidNet,
+  type PyramidNetOptions,
+  resolvePyramidNetOptions,
+} from "./pyramidnet.ts";
+import { createResNet, type ResNetOptions, resolveResNetOptions } from "./resnet.ts";
 
 export type { ForwardOptions, ForwardResult, ImageClassifier } from "./model.ts";
 export { CIFAR10_MEAN, CIFAR10_STD } from "./model.ts";
@@ -44,6 +48,27 @@ export function createModel(spec: ModelSpec, seed: Seed | Random): ImageClassifi
     default:
       throw new Error(
         `createModel: spec.arch must be "resnet" or "pyramidnet", got ${JSON.stringify(spec)}`,
+      );
+  }
+}
+
+/**
+ * `spec` with every default written out and validated, so that equal architectures are equal
+ * objects (and hash equally in a run's config). Throws naming the bad field.
+ */
+export function normalizeModelSpec(spec: ModelSpec): ModelSpec {
+  switch (spec?.arch) {
+    case "resnet": {
+      const { arch: _arch, ...options } = spec;
+      return { arch: "resnet", ...resolveResNetOptions(options) };
+    }
+    case "pyramidnet": {
+      const { arch: _arch, ...options } = spec;
+      return { arch: "pyramidnet", ...resolvePyramidNetOptions(options) };
+    }
+    default:
+      throw new Error(
+        `model spec arch must be "resnet" or "pyramidnet", got ${JSON.stringify(spec)}`,
       );
   }
 }

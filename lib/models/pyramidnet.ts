@@ -119,8 +119,8 @@ interface PyramidBlock {
   readonly pDrop: number;
 }
 
-/** Validates `options` and builds a CIFAR PyramidNet with variables drawn from `rng`. */
-export function createPyramidNet(options: PyramidNetOptions, rng: Random): ImageClassifier {
+/** `options` with every default filled in, validated (throws naming the bad field). */
+export function resolvePyramidNetOptions(options: PyramidNetOptions): Required<PyramidNetOptions> {
   const { depth, alpha } = options;
   const bottleneck = options.bottleneck ?? false;
   const per = bottleneck ? 9 : 6;
@@ -150,6 +150,23 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
       `PyramidNet: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
     );
   }
+  return {
+    depth,
+    alpha,
+    bottleneck,
+    shakeDrop: shakeDropFinal,
+    numClasses,
+    inputChannels,
+    mean: [...mean],
+    std: [...std],
+  };
+}
+
+/** Validates `options` and builds a CIFAR PyramidNet with variables drawn from `rng`. */
+export function createPyramidNet(options: PyramidNetOptions, rng: Random): ImageClassifier {
+  const resolved = resolvePyramidNetOptions(options);
+  const { depth, alpha, bottleneck, numClasses, inputChannels, mean, std } = resolved;
+  const shakeDropFinal = resolved.shakeDrop;
   const ratio = bottleneck ? 4 : 1;
   const widths = pyramidWidths(depth, alpha, bottleneck);
   const totalBlocks = widths.reduce((sum, stage) => sum + stage.length, 0);

@@ -86,14 +86,17 @@ function optionAShortcut(x: Tensor4D, stride: number, outChannels: number): Tens
   return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
 }
 
-/** Validates `options` and builds a CIFAR ResNet with variables drawn from `rng`. */
-export function createResNet(options: ResNetOptions, rng: Random): ImageClassifier {
+/** `options` with every default filled in, validated (throws naming the bad field). */
+export function resolveResNetOptions(options: ResNetOptions): Required<ResNetOptions> {
   const { depth } = options;
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
     throw new Error(`ResNet: depth must be 6n + 2 with n ≥ 1 (8, 20, 56, 110, …), got ${depth}`);
   }
   const widths = options.widths ?? [16, 32, 64];
-  if (widths.length !== 3 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
+  if (
+    !Array.isArray(widths) || widths.length !== 3 ||
+    widths.some((w) => !Number.isInteger(w) || w < 1)
+  ) {
     throw new Error(`ResNet: widths must be three positive integers, got [${widths}]`);
   }
   const shortcut = options.shortcut ?? "B";
@@ -112,6 +115,22 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
       `ResNet: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
     );
   }
+  return {
+    depth,
+    widths: [...widths] as [number, number, number],
+    shortcut,
+    numClasses,
+    inputChannels,
+    mean: [...mean],
+    std: [...std],
+  };
+}
+
+/** Validates `options` and builds a CIFAR ResNet with variables drawn from `rng`. */
+export function createResNet(options: ResNetOptions, rng: Random): ImageClassifier {
+  const { depth, widths, shortcut, numClasses, inputChannels, mean, std } = resolveResNetOptions(
+    options,
+  );
   const n = (depth - 2) / 6;
 
   const store = new ParameterStore(rng);

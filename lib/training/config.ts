@@ -21,7 +21,7 @@
 import { createHash } from "node:crypto";
 import type { AugmentationConfig } from "../augment/config.ts";
 import { validateAugmentationConfig } from "../augment/config.ts";
-import type { ModelSpec } from "../models/mod.ts";
+import { type ModelSpec, normalizeModelSpec } from "../models/mod.ts";
 import { type Schedule, validateSchedule } from "./schedule.ts";
 
 /** Bump when a change to the training code makes old cached runs incomparable. */
@@ -29,7 +29,10 @@ export const RUN_FORMAT_VERSION = 1;
 
 /** Everything that determines a run's result. */
 export interface RunConfig {
-  /** The architecture (its `numClasses` equals {@link RunConfig.numClasses}). */
+  /**
+   * The architecture, every default written out ({@link normalizeModelSpec}) so equal
+   * architectures hash equally; its `numClasses` equals {@link RunConfig.numClasses}.
+   */
   readonly model: ModelSpec;
   /** "cifar10" or "cifar100" (loaded from data/), or a label for data passed in directly. */
   readonly dataset: string;
@@ -98,6 +101,15 @@ function positiveInteger(name: string, value: unknown): void {
   }
 }
 
+/** The normalised model spec, or an Error prefixed with `config.model: `. */
+function configModel(spec: ModelSpec): ModelSpec {
+  try {
+    return normalizeModelSpec(spec);
+  } catch (error) {
+    throw new Error(`config.model: ${(error as Error).message}`);
+  }
+}
+
 /** Fills the defaults into `input` and validates the result (see {@link validateRunConfig}). */
 export function resolveRunConfig(input: RunConfigInput): RunConfig {
   if (input === null || typeof input !== "object") {
@@ -109,7 +121,9 @@ export function resolveRunConfig(input: RunConfigInput): RunConfig {
     throw new Error(`config.numClasses is required for dataset "${dataset}"`);
   }
   const config: RunConfig = {
-    model: { ...input.model, numClasses: input.model?.numClasses ?? numClasses } as ModelSpec,
+    model: configModel(
+      { ...input.model, numClasses: input.model?.numClasses ?? numClasses } as ModelSpec,
+    ),
     dataset,
     numClasses,
     trainPerClass: input.trainPerClass ?? null,
@@ -146,7 +160,7 @@ export function validateRunConfig(config: RunConfig): RunConfig {
       `config.model.arch must be "resnet" or "pyramidnet", got ${JSON.stringify(model)}`,
     );
   }
-  positiveInteger("model.depth", model.depth);
+  configModel(model);
   if (typeof config.dataset !== "string" || config.dataset === "") {
     throw new Error(
       `config.dataset must be a non-empty string, got ${JSON.stringify(config.dataset)}`,

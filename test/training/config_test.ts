@@ -56,10 +56,24 @@ Deno.test("bad configs throw naming the field and value", () => {
   );
   assert.throws(
     () => resolveRunConfig({ model: { arch: "vgg", depth: 16 } as never }),
-    /model.arch must be/,
+    /config.model: model spec arch must be/,
   );
   assert.throws(
     () => resolveRunConfig({ model, dataset: "svhn" }),
     /numClasses is required for dataset "svhn"/,
+  );
+});
+
+Deno.test("model defaults are written out, so equal architectures hash equally", () => {
+  const a = resolveRunConfig({ model: { arch: "resnet", depth: 20 } });
+  const b = resolveRunConfig({
+    model: { arch: "resnet", depth: 20, shortcut: "B", widths: [16, 32, 64] },
+  });
+  assert.equal(configHash(a), configHash(b));
+  assert.deepEqual(a.model, b.model);
+  assert.equal(a.model.arch === "resnet" && a.model.shortcut, "B");
+  assert.throws(
+    () => resolveRunConfig({ model: { arch: "resnet", depth: 21 } }),
+    /config.model: ResNet: depth must be 6n \+ 2/,
   );
 });
