@@ -150,5 +150,5 @@ Deno.test("bad specs throw naming the argument", () => {
   );
   assert.throws(() => createModel({ arch: "resnet", depth: 8, numClasses: 1 }, 0), /numClasses/);
   assert.throws(() => parseModelName("vgg16"), /model name "vgg16"/);
-  assert.throws(() => createModel({ arch: "mlp" } as any, 0), /spec.arch must be/);
+  assert.throws(() => createModel({ arch: "mlp" } as never, 0), /spec.arch must be/);
 });
