@@ -125,7 +125,7 @@ export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOpti
     applied.push(cut);
     boxes.push(mine);
     centers.push(mineCenters);
-    keptFractions[i] = (height * width - unionArea(mine, height, width)) / (height * width);
+    keptFractions[i] = (height * width - unionArea(mine)) / (height * width);
   }
 
   const images = tf.tidy(() => {
@@ -145,14 +145,20 @@ export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOpti
   return { imagesNHWC: images, targets, draw: { applied, holes: boxes, centers, keptFractions } };
 }
 
-/** Pixels covered by the union of `boxes` (few boxes: counted on the grid they span). */
-function unionArea(boxes: readonly Box[], height: number, width: number): number {
-  if (boxes.length === 0) return 0;
-  if (boxes.length === 1) return (boxes[0].y1 - boxes[0].y0) * (boxes[0].x1 - boxes[0].x0);
+/**
+ * Pixels covered by the union of `boxes`: the plane is cut along every box edge into cells, and
+ * each cell inside some box counts with its area (O(k³) for k boxes, independent of H × W).
+ */
+function unionArea(boxes: readonly Box[]): number {
+  const ys = [...new Set(boxes.flatMap((b) => [b.y0, b.y1]))].sort((a, b) => a - b);
+  const xs = [...new Set(boxes.flatMap((b) => [b.x0, b.x1]))].sort((a, b) => a - b);
   let area = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (boxes.some((b) => y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1)) area++;
+  for (let r = 0; r + 1 < ys.length; r++) {
+    for (let c = 0; c + 1 < xs.length; c++) {
+      const covered = boxes.some((b) =>
+        b.y0 <= ys[r] && ys[r + 1] <= b.y1 && b.x0 <= xs[c] && xs[c + 1] <= b.x1
+      );
+      if (covered) area += (ys[r + 1] - ys[r]) * (xs[c + 1] - xs[c]);
     }
   }
   return area;
