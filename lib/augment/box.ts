@@ -238,22 +238,28 @@ export function boxMask(
 ): Tensor4D {
   return tf.tidy(() => {
     const b = boxes.length;
-    const edges = new Int32Array(4 * b);
+    const y0 = new Int32Array(b);
+    const y1 = new Int32Array(b);
+    const x0 = new Int32Array(b);
+    const x1 = new Int32Array(b);
     for (let i = 0; i < b; i++) {
-      edges[i] = boxes[i].y0;
-      edges[b + i] = boxes[i].y1;
-      edges[2 * b + i] = boxes[i].x0;
-      edges[3 * b + i] = boxes[i].x1;
+      ({ y0: y0[i], y1: y1[i], x0: x0[i], x1: x1[i] } = boxes[i]);
     }
-    const e = tf.tensor2d(edges, [4, b], "int32");
-    const [y0, y1, x0, x1] = tf.unstack(e).map((t) => t.reshape([b, 1, 1, 1]));
-    const rows = tf.range(0, height, 1, "int32").reshape([1, height, 1, 1]);
-    let cols = tf.range(0, width, 1, "int32").reshape([1, 1, width, 1]);
-    if (channels > 1) cols = tf.tile(cols, [1, 1, 1, channels]);
-    const inRows = tf.logicalAnd(tf.greaterEqual(rows, y0), tf.less(rows, y1));
-    const inCols = tf.logicalAnd(tf.greaterEqual(cols, x0), tf.less(cols, x1));
+    const edge = (values: Int32Array) => tf.tensor4d(values, [b, 1, 1, 1], "int32");
+    // Iota ranges: row index y at [0, y, 0, 0]; column index x at [0, 0, x, c] for every c.
+    const rows = tf.tensor4d(iota(height, 1), [1, height, 1, 1], "int32");
+    const cols = tf.tensor4d(iota(width, channels), [1, 1, width, channels], "int32");
+    const inRows = tf.logicalAnd(tf.greaterEqual(rows, edge(y0)), tf.less(rows, edge(y1)));
+    const inCols = tf.logicalAnd(tf.greaterEqual(cols, edge(x0)), tf.less(cols, edge(x1)));
     return tf.logicalAnd(inRows, inCols) as Tensor4D;
   });
+}
+
+/** 0, …, n−1, each repeated `repeat` times in a row (an iota range, built JS-side). */
+function iota(n: number, repeat: number): Int32Array {
+  const out = new Int32Array(n * repeat);
+  for (let i = 0; i < n; i++) out.fill(i, i * repeat, (i + 1) * repeat);
+  return out;
 }
 
 /**

@@ -31,7 +31,7 @@ import { checkMixLayer, featureCutMix } from "./feature.ts";
 import { GRANULARITIES, type Granularity } from "./mixing.ts";
 import { mixUp } from "./mixup.ts";
 import { mixUpOrCutMix } from "./switch.ts";
-import { toSoftTargets } from "./targets.ts";
+import { targetsFromLabels } from "./targets.ts";
 import type { AugmentContext, AugmentedBatch, BatchAugmentation, MixLayer } from "./types.ts";
 import {
   checkBoolean,
@@ -317,7 +317,7 @@ export function createBatchAugmentation(config: AugmentationConfig): BatchAugmen
         const info = checkLabels(labels, n, frozen.numClasses);
         return {
           imagesNHWC: imagesNHWC.clone(),
-          targets: toSoftTargets(labels, info.numClasses, frozen.labelSmoothing ?? 0),
+          targets: targetsFromLabels(info, frozen.labelSmoothing ?? 0),
         };
       }
       case "mixup":

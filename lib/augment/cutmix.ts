@@ -177,5 +177,5 @@ export function cutMix(
     prepared.rng,
     cutMixGroupDrawer(height, width, options, prepared.rng),
   );
-  return finishMix(imagesNHWC, labels, prepared, draw);
+  return finishMix(imagesNHWC, prepared, draw);
 }

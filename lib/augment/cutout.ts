@@ -29,7 +29,7 @@
 import { tf } from "../backend.ts";
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { type Box, boxesUnionMask, checkBoxSampling, type Point, sampleBox } from "./box.ts";
-import { toSoftTargets } from "./targets.ts";
+import { targetsFromLabels } from "./targets.ts";
 import {
   checkImages,
   checkInteger,
@@ -141,7 +141,7 @@ export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOpti
       ]);
     return tf.where(mask, fillTensor, imagesNHWC) as Tensor4D;
   });
-  const targets = toSoftTargets(labels, labelInfo.numClasses, smoothing);
+  const targets = targetsFromLabels(labelInfo, smoothing);
   return { imagesNHWC: images, targets, draw: { applied, holes: boxes, centers, keptFractions } };
 }
 

@@ -16,8 +16,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ *  * import type { Tensor4D } from "@tensorflow/tfjs-node";
  * import { featureCutMix } from "./feature.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
  * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
@@ -32,7 +31,6 @@
  * ```
  * @module
  */
-import { tf } from "../backend.ts";
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { type Box, scaleBox } from "./box.ts";
 import {
@@ -43,7 +41,7 @@ import {
   scheduledProbability,
 } from "./cutmix.ts";
 import { drawPlan, keptFraction, type MixDraw, prepareBatch, renderMix } from "./mixing.ts";
-import { mixTargets, toSoftTargets } from "./targets.ts";
+import { targetsFromLabels } from "./targets.ts";
 import type { FeatureMix, MixLayer } from "./types.ts";
 import { checkInteger } from "./validate.ts";
 
@@ -179,12 +177,11 @@ export function featureCutMix(
       return renderMix(featuresNHWC, draw.partners, draw.modes, draw.lambdas, draw.boxes);
     },
   };
-  const targets = tf.tidy(() =>
-    mixTargets(
-      toSoftTargets(labels, prepared.labels.numClasses, prepared.labelSmoothing),
-      draw.partners,
-      draw.targetWeights,
-    )
+  const targets = targetsFromLabels(
+    prepared.labels,
+    prepared.labelSmoothing,
+    draw.partners,
+    draw.targetWeights,
   );
   return { imagesNHWC: imagesNHWC.clone(), targets, featureMix, draw };
 }

@@ -24,7 +24,7 @@ import { tf } from "../backend.ts";
 import type { Random } from "../random.ts";
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { type Box, boxArea, type BoxDraw, boxMask, EMPTY_BOX, type Point } from "./box.ts";
-import { mixTargets, toSoftTargets } from "./targets.ts";
+import { targetsFromLabels } from "./targets.ts";
 import {
   type BatchShape,
   checkImages,
@@ -252,17 +252,15 @@ export function renderMix(
 /** Renders a draw into images and targets: the last step of every mixing augmentation. */
 export function finishMix(
   imagesNHWC: Tensor4D,
-  labels: Tensor,
   prepared: PreparedBatch,
   draw: MixDraw,
 ): MixResult {
   const images = renderMix(imagesNHWC, draw.partners, draw.modes, draw.lambdas, draw.boxes);
-  const targets = tf.tidy(() =>
-    mixTargets(
-      toSoftTargets(labels, prepared.labels.numClasses, prepared.labelSmoothing),
-      draw.partners,
-      draw.targetWeights,
-    )
+  const targets = targetsFromLabels(
+    prepared.labels,
+    prepared.labelSmoothing,
+    draw.partners,
+    draw.targetWeights,
   );
   return { imagesNHWC: images, targets, draw };
 }

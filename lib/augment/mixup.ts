@@ -59,5 +59,5 @@ export function mixUp(imagesNHWC: Tensor4D, labels: Tensor, options: MixUpOption
     prepared.rng,
     mixUpGroupDrawer(alpha, prepared.rng),
   );
-  return finishMix(imagesNHWC, labels, prepared, draw);
+  return finishMix(imagesNHWC, prepared, draw);
 }

@@ -67,5 +67,5 @@ export function mixUpOrCutMix(
     rng,
     () => rng.float() < switchProb ? drawCut() : drawBlend(),
   );
-  return finishMix(imagesNHWC, labels, prepared, draw);
+  return finishMix(imagesNHWC, prepared, draw);
 }

@@ -14,6 +14,7 @@
  */
 import { tf } from "../backend.ts";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-node";
+import type { LabelInfo } from "./validate.ts";
 
 /**
  * Rows [N, K] from int32 class indices [N] (one-hot) or float32 rows [N, K] (kept), then label
@@ -52,4 +53,38 @@ export function mixTargets(
     const partnerRows = tf.gather(targets, tf.tensor1d(partners, "int32"));
     return targets.mul(w).add(partnerRows.mul(tf.sub(1, w))) as Tensor2D;
   });
+}
+
+/**
+ * The mixed targets of a draw, computed JS-side in float64 from the labels' values (already read
+ * by `checkLabels`) and rounded once to float32: row i = w_i·ŷ_i + (1 − w_i)·ŷ_{partners[i]}
+ * with ŷ the smoothed label, ŷ = y·(1 − ε) + ε/K. Without `partners`, the smoothed labels
+ * themselves. One small tensor is created; no kernel runs.
+ */
+export function targetsFromLabels(
+  labels: LabelInfo,
+  smoothing: number,
+  partners?: Int32Array,
+  weights?: Float64Array,
+): Tensor2D {
+  const k = labels.numClasses;
+  const n = labels.kind === "indices" ? labels.values.length : labels.values.length / k;
+  const rows = new Float64Array(n * k);
+  const add = (row: number, sample: number, weight: number) => {
+    if (weight === 0) return;
+    if (labels.kind === "indices") {
+      rows[row * k + labels.values[sample]] += weight;
+    } else {
+      for (let c = 0; c < k; c++) rows[row * k + c] += weight * labels.values[sample * k + c];
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const w = weights === undefined ? 1 : weights[i];
+    add(i, i, w);
+    if (partners !== undefined) add(i, partners[i], 1 - w);
+  }
+  if (smoothing > 0) {
+    for (let j = 0; j < rows.length; j++) rows[j] = rows[j] * (1 - smoothing) + smoothing / k;
+  }
+  return tf.tensor2d(Float32Array.from(rows), [n, k]);
 }

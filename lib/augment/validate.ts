@@ -96,6 +96,8 @@ export interface LabelInfo {
   readonly kind: "indices" | "rows";
   /** K, the number of classes. */
   readonly numClasses: number;
+  /** The labels' values as read for the checks: N class ids, or N·K row-major row entries. */
+  readonly values: Int32Array | Float32Array;
 }
 
 /**
@@ -134,7 +136,7 @@ export function checkLabels(
         );
       }
     }
-    return { kind: "indices", numClasses };
+    return { kind: "indices", numClasses, values };
   }
   if (labels.rank === 2) {
     if (labels.dtype !== "float32") {
@@ -150,7 +152,7 @@ export function checkLabels(
     if (k < 1) {
       throw new Error(`${name} must have at least one column, got shape [${labels.shape}]`);
     }
-    const values = labels.dataSync();
+    const values = labels.dataSync() as Float32Array;
     for (let r = 0; r < rows; r++) {
       let sum = 0;
       for (let c = 0; c < k; c++) {
@@ -164,7 +166,7 @@ export function checkLabels(
         throw new Error(`${name}[${r}] sums to ${sum}, not 1`);
       }
     }
-    return { kind: "rows", numClasses: k };
+    return { kind: "rows", numClasses: k, values };
   }
   throw new Error(
     `${name} must be int32 class indices [N] or float32 rows [N, K], got shape [${labels.shape}]`,
