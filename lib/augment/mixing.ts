@@ -7,8 +7,9 @@
  * code). One draw (apply-or-not coin, λ, box, CutMix-or-Mixup switch) is shared by a *group*:
  * - `batch` (the paper, official code, timm's default): one group, the whole batch;
  * - `pair` (timm's "pair"): the permutation is cut into pairs (π(0), π(1)), (π(2), π(3)), …;
- *   the two members swap pixels inside one shared box; with an odd batch the last one left over
- *   is paired with itself and so left unchanged;
+ *   the two members swap pixels inside one shared box (timm pairs i with N−1−i instead, so its
+ *   pairs depend on the loader's order); timm refuses odd batches, here the one sample left
+ *   over is paired with itself and so left unchanged;
  * - `elem` (timm's "elem"): one group per sample, each with its own λ and box, partners by π.
  * `prob` is the chance that a group is mixed at all; an unmixed sample keeps its image and
  * label (λ = 1).

@@ -5,10 +5,18 @@
  * @example
  * ```ts
  * import { tf } from "../backend.ts";
- * import { mixTargets, toSoftTargets } from "./targets.ts";
+ * import { targetsFromLabels, toSoftTargets } from "./targets.ts";
+ * import { checkLabels } from "./validate.ts";
  * const labels = tf.tensor1d([0, 2], "int32");
  * const rows = toSoftTargets(labels, 3, 0.1); // [[0.933, 0.033, 0.033], [0.033, 0.033, 0.933]]
- * const mixed = mixTargets(rows, new Int32Array([1, 0]), new Float64Array([0.75, 0.75]));
+ * // Sample 0 keeps 75% of its label and takes 25% of sample 1's, and vice versa:
+ * const mixed = targetsFromLabels(
+ *   checkLabels(labels, 2, 3),
+ *   0,
+ *   new Int32Array([1, 0]),
+ *   new Float64Array([0.75, 0.75]),
+ * ); // [[0.75, 0, 0.25], [0.25, 0, 0.75]]
+ * tf.dispose([labels, rows, mixed]);
  * ```
  * @module
  */
@@ -30,28 +38,6 @@ export function toSoftTargets(labels: Tensor, numClasses: number, smoothing = 0)
       : labels.clone() as Tensor2D;
     if (smoothing === 0) return rows;
     return rows.mul(1 - smoothing).add(smoothing / numClasses) as Tensor2D;
-  });
-}
-
-/**
- * ỹ_i = w_i·y_i + (1 − w_i)·y_{partners[i]}: each row mixed with its partner's row with the
- * sample's own weight `weights[i]` ∈ [0, 1]. Rows that sum to 1 stay summing to 1.
- */
-export function mixTargets(
-  targets: Tensor2D,
-  partners: Int32Array,
-  weights: Float64Array,
-): Tensor2D {
-  return tf.tidy(() => {
-    const n = partners.length;
-    let trivial = true;
-    for (let i = 0; i < n; i++) {
-      if (weights[i] !== 1 && partners[i] !== i) trivial = false;
-    }
-    if (trivial) return targets.clone();
-    const w = tf.tensor2d(Float32Array.from(weights), [n, 1]);
-    const partnerRows = tf.gather(targets, tf.tensor1d(partners, "int32"));
-    return targets.mul(w).add(partnerRows.mul(tf.sub(1, w))) as Tensor2D;
   });
 }
 

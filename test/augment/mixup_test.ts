@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/backend.ts";
-import { type MixResult, mixUp } from "../../lib/augment/mod.ts";
+import {
+  checkLabels,
+  type MixResult,
+  mixUp,
+  targetsFromLabels,
+  toSoftTargets,
+} from "../../lib/augment/mod.ts";
 import type { Tensor4D } from "@tensorflow/tfjs-node";
 import {
   assertNoLeak,
@@ -102,5 +108,28 @@ Deno.test("mixUp: bad α and prob are named", () => {
     assert.throws(() => mixUp(images, labels, { numClasses: 2, seed: 1, alpha: 0 }), /alpha/);
     assert.throws(() => mixUp(images, labels, { numClasses: 2, seed: 1, prob: 2 }), /prob/);
     tf.dispose([images, labels]);
+  });
+});
+
+Deno.test("toSoftTargets and targetsFromLabels agree on smoothed one-hot rows", () => {
+  assertNoLeak(() => {
+    const labels = tf.tensor1d([0, 2, 1], "int32");
+    const viaTensors = toSoftTargets(labels, 3, 0.3);
+    const viaJs = targetsFromLabels(checkLabels(labels, 3, 3), 0.3);
+    const want = [[0.8, 0.1, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1]].flat();
+    for (const t of [viaTensors, viaJs]) {
+      Array.from(t.dataSync()).forEach((v, j) => assert.ok(Math.abs(v - want[j]) < 1e-6));
+    }
+    const mixed = targetsFromLabels(
+      checkLabels(labels, 3, 3),
+      0,
+      new Int32Array([1, 0, 2]),
+      new Float64Array([0.75, 0.5, 0.2]),
+    );
+    assert.deepEqual(
+      Array.from(mixed.dataSync()),
+      [0.75, 0, 0.25, 0.5, 0, 0.5, 0, 1, 0].map((v) => Math.fround(v)),
+    );
+    tf.dispose([labels, viaTensors, viaJs, mixed]);
   });
 });
