@@ -266,6 +266,27 @@ async function main(): Promise<number> {
     });
   }
 
+  // Notebooks not run this time (--only) keep their earlier report in the index, marked as such.
+  const all = selectNotebooks([...Deno.readDirSync(notebooksDir)].map((e) => e.name));
+  for (const name of all) {
+    const stem = basename(name, ".ipynb");
+    if (names.includes(name)) continue;
+    try {
+      Deno.statSync(join(out, `${stem}.html`));
+    } catch {
+      continue;
+    }
+    const results = await loadResults(join(out, `${stem}.results.json`)).catch(() => undefined);
+    entries.push({
+      notebook: stem,
+      html: `${stem}.html`,
+      ok: results !== undefined,
+      seconds: 0,
+      results,
+      earlier: true,
+    });
+  }
+  entries.sort((a, b) => a.notebook.localeCompare(b.notebook));
   const index = renderIndexPage({
     generatedAt: new Date().toISOString(),
     scale,
@@ -275,12 +296,13 @@ async function main(): Promise<number> {
   const indexPath = join(out, "index.html");
   await Deno.writeTextFile(`${indexPath}.tmp`, index);
   await Deno.rename(`${indexPath}.tmp`, indexPath);
-  const failed = entries.filter((e) => !e.ok);
+  const failed = entries.filter((e) => !e.ok && !e.earlier);
+  const ran = entries.filter((e) => !e.earlier).length;
   console.error(
-    `[reproduce] wrote ${indexPath}; ${
-      entries.length - failed.length
-    }/${entries.length} notebook(s) ok` +
-      (failed.length ? `; FAILED: ${failed.map((e) => e.notebook).join(", ")}` : ""),
+    `[reproduce] wrote ${indexPath}; ${ran - failed.length}/${ran} notebook(s) passed` +
+      (failed.length ? ` (FAILED: ${failed.map((e) => e.notebook).join(", ")})` : "") +
+      `; check the pages with ` +
+      `\`deno run -A tools/check_reports.ts --dir ${values.out}\``,
   );
   return failed.length ? 1 : 0;
 }

@@ -18,7 +18,6 @@
 import { escapeHtml } from "./mime.ts";
 import type { SavedResults } from "./results.ts";
 import type { ReproductionScale } from "./scale.ts";
-import { formatCell } from "./table.ts";
 
 /** One executed notebook. */
 export interface IndexEntry {
@@ -34,6 +33,8 @@ export interface IndexEntry {
   error?: string;
   /** What the notebook saved with `saveResults`, if anything. */
   results?: SavedResults;
+  /** True when this notebook was not run this time (`--only`) and its earlier report is shown. */
+  earlier?: boolean;
 }
 
 /** What the index shows. */
@@ -55,6 +56,11 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#17772b}.failed{color:#b00020;font-weight:bold}caption{text-align:left;font-weight:bold;padding:.3em 0}
 .note{color:#555;font-size:90%}`;
 
+/** Numbers with two decimals (so 80 and 79.50 line up), "—" for none. */
+function fixed(value: number | null): string {
+  return value === null ? "—" : value.toFixed(2);
+}
+
 /** Renders the whole index page as a standalone HTML document. */
 export function renderIndexPage(page: IndexPage): string {
   const e = escapeHtml;
@@ -62,18 +68,20 @@ export function renderIndexPage(page: IndexPage): string {
     const r = entry.results;
     return `<tr><td><a href="${e(entry.html)}">${e(entry.notebook)}</a></td>` +
       `<td>${e(r?.title ?? "")}</td>` +
-      `<td class="${entry.ok ? "ok" : "failed"}">${entry.ok ? "ok" : "FAILED"}</td>` +
+      `<td class="${entry.ok ? "ok" : "failed"}">${
+        entry.earlier ? "earlier run" : entry.ok ? "ok" : "FAILED"
+      }</td>` +
       `<td>${e(r?.scale ?? page.scale)}</td><td>${e(r ? r.seeds.join(", ") : "—")}</td>` +
       `<td>${e(r?.backend ?? "—")}</td><td>${e(r?.recordedAt ?? "—")}</td>` +
-      `<td class="num">${entry.seconds.toFixed(0)}</td></tr>` +
+      `<td class="num">${entry.earlier ? "—" : entry.seconds.toFixed(0)}</td></tr>` +
       (entry.error ? `<tr><td colspan="8" class="failed">${e(entry.error)}</td></tr>` : "");
   }).join("\n");
   const comparisons = page.entries.filter((entry) => entry.results && entry.results.rows.length)
     .map((entry) => {
       const r = entry.results!;
       const rows = r.rows.map((row) =>
-        `<tr><td>${e(row.quantity)}</td><td class="num">${e(formatCell(row.paper))}</td>` +
-        `<td class="num">${e(formatCell(row.ours))}</td><td>${e(row.unit ?? "")}</td>` +
+        `<tr><td>${e(row.quantity)}</td><td class="num">${e(fixed(row.paper))}</td>` +
+        `<td class="num">${e(fixed(row.ours))}</td><td>${e(row.unit ?? "")}</td>` +
         `<td>${e(row.source ?? "")}</td><td class="note">${e(row.note ?? "")}</td></tr>`
       ).join("");
       const notes = (r.notes ?? []).map((note) => `<p class="note">${e(note)}</p>`).join("");

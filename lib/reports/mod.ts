@@ -21,3 +21,5 @@ export * from "./scale.ts";
 export * from "./results.ts";
 export * from "./machine.ts";
 export * from "./index_page.ts";
+export * from "./paper.ts";
+export * from "./recipes.ts";

@@ -1,0 +1,220 @@
+/**
+ * What each reproduction scale trains: the model, data, schedule and seeds behind every
+ * notebook's numbers, and the paper's four methods (baseline, Cutout, Mixup, CutMix) with the
+ * settings of Sec. 4.1.2. Notebooks that share a recipe share trained models through the runs
+ * cache (lib/training/runs.ts): notebook 05 reuses what notebook 02 trained.
+ *
+ * | scale | model | data | epochs | seeds | time on 2 CPU cores |
+ * |---|---|---|---|---|---|
+ * | smoke | ResNet-20 | CIFAR-10, 50 train + 20 test images per class | 2 | 0 | ≈ 20 s per model |
+ * | cpu | ResNet-20 | CIFAR-10, 1,000 train per class, full test set | 30 | 0 | ≈ 1 h per model |
+ * | paper | PyramidNet-200 (α̃ = 240, bottleneck) | full CIFAR-100 (Table 5) | 300 | 0, 1, 2 | GPU-days |
+ *
+ * @example
+ * ```ts
+ * import { cifarRecipe, paperMethods } from "./recipes.ts";
+ * const recipe = cifarRecipe("smoke");
+ * const methods = paperMethods(recipe.numClasses);
+ * const config = { ...recipe.config, augmentation: methods.cutmix, seed: recipe.seeds[0] };
+ * ```
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AugmentationConfig } from "../augment/config.ts";
+import type { RunConfigInput } from "../training/config.ts";
+import type { EpochMetrics, FinalSummary } from "../training/loop.ts";
+import { formatEpoch } from "../training/progress.ts";
+import { trainOrLoad } from "../training/runs.ts";
+import type { ImageClassifier } from "../models/model.ts";
+import { type ReproductionScale, SCALES } from "./scale.ts";
+
+/** A scale's training recipe for CIFAR experiments. */
+export interface CifarRecipe {
+  readonly scale: ReproductionScale;
+  /** "cifar10" or "cifar100". */
+  readonly dataset: string;
+  readonly numClasses: number;
+  /** Everything but the augmentation and the seed. */
+  readonly config: Omit<RunConfigInput, "augmentation" | "seed">;
+  /** The seeds each method is trained with. */
+  readonly seeds: readonly number[];
+  /** One line on how this differs from the paper, for the report. */
+  readonly description: string;
+}
+
+/**
+ * The CIFAR recipe of a scale. `dataset` defaults to CIFAR-10 at smoke and cpu scale (the set
+ * our machines have) and CIFAR-100 at paper scale (Tables 5, 8, 12).
+ */
+export function cifarRecipe(
+  scale: ReproductionScale,
+  dataset?: "cifar10" | "cifar100",
+): CifarRecipe {
+  if (!SCALES.includes(scale)) {
+    throw new Error(`scale must be one of ${SCALES.join(", ")}, got ${scale}`);
+  }
+  const data = dataset ?? (scale === "paper" ? "cifar100" : "cifar10");
+  const numClasses = data === "cifar100" ? 100 : 10;
+  if (scale === "smoke") {
+    return {
+      scale,
+      dataset: data,
+      numClasses,
+      seeds: [0],
+      config: {
+        model: { arch: "resnet", depth: 20 },
+        dataset: data,
+        trainPerClass: 50,
+        testPerClass: 20,
+        epochs: 2,
+        batchSize: 64,
+        lr: 0.1,
+        evalEvery: 2,
+        checkpointEvery: 2,
+      },
+      description:
+        `ResNet-20, ${data}: 50 training and 20 test images per class, 2 epochs, lr 0.1 — a code-path check; errors are near chance`,
+    };
+  }
+  if (scale === "cpu") {
+    return {
+      scale,
+      dataset: data,
+      numClasses,
+      seeds: [0],
+      config: {
+        model: { arch: "resnet", depth: 20 },
+        dataset: data,
+        trainPerClass: 1000,
+        testPerClass: null,
+        epochs: 30,
+        batchSize: 64,
+        lr: 0.1,
+        evalEvery: 5,
+        checkpointEvery: 1,
+      },
+      description:
+        `ResNet-20 (0.27M params), ${data}: 1,000 training images per class, full test set, 30 epochs, lr 0.1 (÷10 at 50% and 75%), one seed`,
+    };
+  }
+  return {
+    scale,
+    dataset: data,
+    numClasses,
+    seeds: [0, 1, 2],
+    config: {
+      model: { arch: "pyramidnet", depth: 200, alpha: 240, bottleneck: true },
+      dataset: data,
+      epochs: 300,
+      batchSize: 64,
+      lr: 0.25,
+      schedule: { kind: "step", milestones: [0.5, 0.75], gamma: 0.1 },
+      evalEvery: 1,
+    },
+    description:
+      `the paper's recipe (Sec. 4.1.2): PyramidNet-200 (α̃ = 240), full ${data}, 300 epochs, batch 64, lr 0.25 ÷10 at epochs 150 and 225, three seeds`,
+  };
+}
+
+/** The four methods the paper compares everywhere. */
+export type PaperMethod = "baseline" | "cutout" | "mixup" | "cutmix";
+
+/** The methods in the paper's order. */
+export const PAPER_METHODS: readonly PaperMethod[] = ["baseline", "cutout", "mixup", "cutmix"];
+
+/** Human names, as the paper's tables write them. */
+export const METHOD_NAMES: Readonly<Record<PaperMethod, string>> = Object.freeze({
+  baseline: "Baseline",
+  cutout: "Cutout (16×16)",
+  mixup: "Mixup (α=1.0)",
+  cutmix: "CutMix (α=1, p=0.5)",
+});
+
+/**
+ * The methods' augmentation configs with the paper's CIFAR settings: Cutout 16 × 16 (Sec. 4.1.2),
+ * Mixup α = 1 on every batch, CutMix α = 1 applied to a batch with probability 0.5 (the official
+ * CIFAR command line, `--cutmix_prob 0.5`).
+ */
+export function paperMethods(numClasses: number): Record<PaperMethod, AugmentationConfig> {
+  return {
+    baseline: { kind: "none", numClasses },
+    cutout: { kind: "cutout", numClasses, size: 16 },
+    mixup: { kind: "mixup", numClasses, alpha: 1 },
+    cutmix: { kind: "cutmix", numClasses, alpha: 1, prob: 0.5 },
+  };
+}
+
+/** Where trained runs are cached: `CUTMIX_RUNS_DIR`, else `<project>/runs`. */
+export function runsDir(env: { get(name: string): string | undefined } = Deno.env): string {
+  const fromEnv = env.get("CUTMIX_RUNS_DIR");
+  if (fromEnv) return resolve(fromEnv);
+  return join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), "runs");
+}
+
+/** One trained (or cached) model of an experiment. */
+export interface TrainedRun {
+  /** The experiment's label for it (e.g. "cutmix"). */
+  readonly label: string;
+  readonly seed: number;
+  readonly model: ImageClassifier;
+  readonly final: FinalSummary;
+  readonly metrics: readonly EpochMetrics[];
+  /** True when it came from the runs cache. */
+  readonly cached: boolean;
+  /** Lowest test top-1 error over the evaluated epochs (the paper reports the best). */
+  readonly bestTop1Error: number;
+}
+
+/**
+ * Trains (or loads from the runs cache) one model per label × seed of `recipe`, printing one line
+ * per epoch. The caller disposes the returned models.
+ */
+export async function trainAll(
+  recipe: CifarRecipe,
+  augmentations: Readonly<Record<string, AugmentationConfig>>,
+  options: { log?: (line: string) => void; runs?: string } = {},
+): Promise<TrainedRun[]> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const out: TrainedRun[] = [];
+  for (const [label, augmentation] of Object.entries(augmentations)) {
+    for (const seed of recipe.seeds) {
+      const started = performance.now();
+      const run = await trainOrLoad({ ...recipe.config, augmentation, seed }, {
+        runsDir: options.runs ?? runsDir(),
+        onEpoch: (m) => log(`[${label} seed ${seed}] ${formatEpoch(m)}`),
+      });
+      const errors = run.metrics.map((m) => m.testTop1Error).filter((e): e is number => e !== null);
+      const bestTop1Error = errors.length ? Math.min(...errors) : run.final.test.top1Error;
+      log(
+        `[${label} seed ${seed}] ${
+          run.cached ? "from the runs cache" : "trained"
+        }: test top-1 error ` +
+          `${(100 * run.final.test.top1Error).toFixed(2)}% (best ${
+            (100 * bestTop1Error).toFixed(2)
+          }%) ` +
+          `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      out.push({
+        label,
+        seed,
+        model: run.model,
+        final: run.final,
+        metrics: run.metrics,
+        cached: run.cached,
+        bestTop1Error,
+      });
+    }
+  }
+  return out;
+}
+
+/** Mean and sample standard deviation (0 for one value) of `values`. */
+export function meanStd(values: readonly number[]): { mean: number; std: number } {
+  if (values.length === 0) throw new Error("meanStd needs at least one value, got none");
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std = values.length > 1
+    ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
+    : 0;
+  return { mean, std };
+}
