@@ -3,8 +3,8 @@
  * machine in the same invocation, CutMix's cost per batch, the input pipeline's throughput, and
  * memory/tensor-count stability. See bench/README.md for what each figure means.
  *
- *   deno task bench [--quick] [--only train,infer,cutmix,pipeline] [--rounds N]
- *                   [--pyramidnet pyramidnet38-a64] [--no-torch]
+ *   deno task bench [--quick] [--only train,infer,cutmix,pipeline,profile] [--rounds N]
+ *                   [--models resnet20,pyramidnet38-a64] [--no-torch]
  *
  * Every training/inference figure comes from separate worker processes (bench/worker.ts for ours,
  * bench/pytorch_reference.py for PyTorch), run in interleaved rounds (round 1: every variant,
@@ -25,7 +25,7 @@ const ROOT = dirname(BENCH_DIR);
 const OUT_DIR = join(BENCH_DIR, "out");
 const VENV = join(ROOT, ".cache", "venv-bench");
 const VENV_PYTHON = join(VENV, "bin", "python");
-const SECTIONS = ["train", "infer", "cutmix", "pipeline"] as const;
+const SECTIONS = ["train", "infer", "cutmix", "pipeline", "profile"] as const;
 type Section = typeof SECTIONS[number];
 
 /** One way of running a model: PyTorch, or ours with or without the proposed changes. */
@@ -51,7 +51,7 @@ interface Options {
   quick: boolean;
   only: Section[];
   rounds: number;
-  pyramidnet: string;
+  models: string[];
   torch: boolean;
 }
 
@@ -62,15 +62,15 @@ function parseOptions(): Options {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       rounds: { type: "string" },
-      pyramidnet: { type: "string", default: "pyramidnet38-a64" },
+      models: { type: "string", default: "resnet20,pyramidnet38-a64" },
       "no-torch": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     console.log(
-      "deno task bench [--quick] [--only train,infer,cutmix,pipeline] [--rounds N] " +
-        "[--pyramidnet NAME] [--no-torch]",
+      "deno task bench [--quick] [--only train,infer,cutmix,pipeline,profile] [--rounds N] " +
+        "[--models resnet20,pyramidnet38-a64] [--no-torch]",
     );
     Deno.exit(0);
   }
@@ -84,14 +84,18 @@ function parseOptions(): Options {
   if (!Number.isInteger(rounds) || rounds < 1) {
     throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   }
-  if (!/^pyramidnet\d+-a\d+(\.\d+)?$/.test(values.pyramidnet!)) {
-    throw new Error(`--pyramidnet must look like pyramidnet38-a64, got ${values.pyramidnet}`);
+  const models = values.models!.split(",").map((s) => s.trim());
+  for (const m of models) {
+    // The names both lib/models and bench/pytorch_reference.py build.
+    if (!/^(resnet\d+|pyramidnet\d+-a\d+(\.\d+)?)$/.test(m)) {
+      throw new Error(`--models: "${m}" is not resnet<depth> or pyramidnet<depth>-a<alpha>`);
+    }
   }
   return {
     quick: values.quick!,
     only: only as Section[],
     rounds,
-    pyramidnet: values.pyramidnet!,
+    models,
     torch: !values["no-torch"],
   };
 }
@@ -217,6 +221,7 @@ async function fusedImportMap(): Promise<string> {
 
 interface Measured {
   imagesPerSecondRuns: number[];
+  cpuMsPerImageRuns: number[];
   numTensorsStable: boolean;
   peakRssBytes: number;
   tfNumBytes: number;
@@ -266,7 +271,11 @@ interface Row {
   imagesPerSecond: number;
   bestImagesPerSecond: number;
   runs: number;
+  /** Median process CPU ms per image (all threads): robust to other load on the machine. */
+  cpuMsPerImage: number;
   ratioToTorch?: number;
+  /** PyTorch's CPU ms per image / ours: > 1 means ours does the work with less CPU. */
+  cpuRatioToTorch?: number;
   numTensorsStable?: boolean;
   peakRssMiB?: number;
   parameterCount?: number;
@@ -299,6 +308,7 @@ async function measureModels(
           const k = key(model, batch, variant.id);
           const m = acc.get(k) ?? {
             imagesPerSecondRuns: [],
+            cpuMsPerImageRuns: [],
             numTensorsStable: true,
             peakRssBytes: 0,
             tfNumBytes: 0,
@@ -313,11 +323,12 @@ async function measureModels(
             continue;
           }
           m.imagesPerSecondRuns.push(...r.imagesPerSecondRuns);
+          m.cpuMsPerImageRuns.push(...r.cpuMsPerImageRuns);
           m.parameterCount = r.parameterCount;
+          m.peakRssBytes = Math.max(m.peakRssBytes, r.peakRssBytes);
           if (!variant.torch) {
             const counts = r.numTensorsAfterRuns;
             m.numTensorsStable &&= counts.every((c) => c === counts[0]);
-            m.peakRssBytes = Math.max(m.peakRssBytes, r.peakRssBytes);
             m.tfNumBytes = r.tfNumBytes;
             if (variant.fused && !r.fusedLayers) {
               m.errors.push("the fused layers did not load (import map not applied)");
@@ -340,6 +351,9 @@ async function measureModels(
       const torchIps = torch && torch.imagesPerSecondRuns.length > 0
         ? median(torch.imagesPerSecondRuns)
         : undefined;
+      const torchCpu = torch && torch.cpuMsPerImageRuns.length > 0
+        ? median(torch.cpuMsPerImageRuns)
+        : undefined;
       for (const variant of variants) {
         const m = acc.get(key(model, batch, variant.id))!;
         const ips = median(m.imagesPerSecondRuns);
@@ -352,9 +366,13 @@ async function measureModels(
           imagesPerSecond: ips,
           bestImagesPerSecond: Math.max(...m.imagesPerSecondRuns),
           runs: m.imagesPerSecondRuns.length,
+          cpuMsPerImage: median(m.cpuMsPerImageRuns),
           ratioToTorch: torchIps && !variant.torch ? ips / torchIps : undefined,
+          cpuRatioToTorch: torchCpu && !variant.torch
+            ? torchCpu / median(m.cpuMsPerImageRuns)
+            : undefined,
           numTensorsStable: variant.torch ? undefined : m.numTensorsStable,
-          peakRssMiB: variant.torch ? undefined : Math.round(m.peakRssBytes / 2 ** 20),
+          peakRssMiB: Math.round(m.peakRssBytes / 2 ** 20),
           parameterCount: m.parameterCount,
           errors: m.errors,
         });
@@ -362,6 +380,58 @@ async function measureModels(
     }
   }
   return rows;
+}
+
+interface ProfileFigures {
+  variant: string;
+  label: string;
+  model: string;
+  batch: number;
+  kernelCalls: number;
+  kernelMs: number;
+  stepMs: number;
+  kernels: { kernel: string; calls: number; ms: number }[];
+  error?: string;
+}
+
+/** One training step under tf.profile, per variant: kernel calls and kernel time by kernel. */
+async function measureProfiles(
+  model: string,
+  variants: Variant[],
+  importMap: string,
+): Promise<ProfileFigures[]> {
+  const out: ProfileFigures[] = [];
+  for (const variant of variants) {
+    const job: Job = { task: "profile", model, batch: 64, runs: 2, stepsPerRun: 2, warmupSteps: 2 };
+    const r = await runVariant(variant, job, importMap);
+    if ("error" in r) {
+      out.push({
+        variant: variant.id,
+        label: variant.label,
+        model,
+        batch: 64,
+        kernelCalls: 0,
+        kernelMs: NaN,
+        stepMs: NaN,
+        kernels: [],
+        error: r.error,
+      });
+      continue;
+    }
+    const kernels = r.profile ?? [];
+    out.push({
+      variant: variant.id,
+      label: variant.label,
+      model,
+      batch: 64,
+      kernelCalls: r.kernelCalls ?? 0,
+      kernelMs: kernels.reduce((sum, k) => sum + k.ms, 0),
+      stepMs: r.msPerStep,
+      kernels,
+    });
+    console.log(`  profile ${variant.id}: ${r.kernelCalls} kernel calls per step`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,14 +570,16 @@ function fmt(x: number | undefined, digits = 0): string {
 
 function modelRowsMarkdown(rows: Row[]): string[] {
   const lines = [
-    "| model | batch | variant | images/s (median) | best run | ours/PyTorch | runs | tensors stable | peak RSS MiB |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| model | batch | variant | images/s (median) | best run | ours/PyTorch | CPU ms/image | CPU PyTorch/ours | runs | tensors stable | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.model} | ${r.batch} | ${r.label} | ${fmt(r.imagesPerSecond, 1)} | ${
         fmt(r.bestImagesPerSecond, 1)
-      } | ${fmt(r.ratioToTorch, 2)} | ${r.runs} | ${
+      } | ${fmt(r.ratioToTorch, 2)} | ${fmt(r.cpuMsPerImage, 2)} | ${
+        fmt(r.cpuRatioToTorch, 2)
+      } | ${r.runs} | ${
         r.numTensorsStable === undefined ? "–" : r.numTensorsStable ? "yes" : "**NO**"
       } | ${fmt(r.peakRssMiB)} |`,
     );
@@ -557,6 +629,25 @@ function report(results: Record<string, unknown>): string {
       lines.push("");
     }
   }
+  const profiles = results.profile as ProfileFigures[] | undefined;
+  if (profiles) {
+    lines.push("## Where a training step's time goes (tf.profile, one step)", "");
+    for (const p of profiles) {
+      if (p.error) {
+        lines.push(`${p.label}: ${p.error}`, "");
+        continue;
+      }
+      lines.push(
+        `${p.label}, ${p.model} batch ${p.batch}: ${p.kernelCalls} kernel calls, ` +
+          `${fmt(p.kernelMs)} ms inside kernels; an unprofiled step took ${fmt(p.stepMs)} ms.`,
+        "",
+        "| kernel | calls | ms |",
+        "|---|---|---|",
+        ...p.kernels.slice(0, 12).map((k) => `| ${k.kernel} | ${k.calls} | ${fmt(k.ms, 1)} |`),
+        "",
+      );
+    }
+  }
   const pipeline = results.pipeline as PipelineFigures | undefined;
   if (pipeline) {
     lines.push("## Input pipeline", "");
@@ -591,7 +682,7 @@ async function main(): Promise<void> {
   }
   const variants = VARIANTS.filter((v) => !v.torch || torch.ok);
   const importMap = await fusedImportMap();
-  const models = ["resnet20", options.pyramidnet];
+  const models = options.models;
   let trainRows: Row[] = [];
   if (options.only.includes("train")) {
     console.log("Training throughput…");
@@ -602,6 +693,11 @@ async function main(): Promise<void> {
     console.log("Inference throughput…");
     const inferVariants = variants.filter((v) => ["torch", "lib", "fused+threads"].includes(v.id));
     results.infer = await measureModels("infer", models, [128], inferVariants, options, importMap);
+  }
+  if (options.only.includes("profile")) {
+    console.log("Profile of one training step…");
+    const profiled = variants.filter((v) => v.id === "lib" || v.id === "fused");
+    results.profile = await measureProfiles(models[0], profiled, importMap);
   }
   if (options.only.includes("cutmix") || options.only.includes("pipeline")) {
     const { backendInfo } = await import("../lib/backend.ts");

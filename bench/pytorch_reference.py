@@ -18,6 +18,7 @@ Prints one line `RESULT <json>` (images/s median over the timed runs, and each r
 import json
 import os
 import re
+import resource
 import statistics
 import sys
 import time
@@ -161,12 +162,14 @@ def main():
     step = infer_step if job["task"] == "infer" else train_step
     for _ in range(job["warmupSteps"]):
         step()
-    runs = []
+    runs, cpu = [], []
     for _ in range(job["runs"]):
+        cpu_start = time.process_time()
         start = time.perf_counter()
         for _ in range(job["stepsPerRun"]):
             step()
         seconds = (time.perf_counter() - start) / job["stepsPerRun"]
+        cpu.append(1000 * (time.process_time() - cpu_start) / (job["stepsPerRun"] * batch))
         runs.append(batch / seconds)
     result = {
         "job": job,
@@ -176,6 +179,8 @@ def main():
         "imagesPerSecondRuns": runs,
         "imagesPerSecond": statistics.median(runs),
         "msPerStep": 1000 * batch / statistics.median(runs),
+        "cpuMsPerImageRuns": cpu,
+        "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
     print("RESULT " + json.dumps(result))
 

@@ -43,6 +43,8 @@ export interface JobResult {
   imagesPerSecond: number;
   /** Median milliseconds per step (or per forward pass). */
   msPerStep: number;
+  /** Process CPU milliseconds (user + system, all threads) per image of each timed run. */
+  cpuMsPerImageRuns: number[];
   /** tf.memory().numTensors after each timed run: must not grow. */
   numTensorsAfterRuns: number[];
   /** Largest Deno.memoryUsage().rss seen after a step, bytes. */
@@ -129,6 +131,21 @@ function inferStep(model: ImageClassifier, images: Tensor4D): number {
   return first;
 }
 
+/**
+ * CPU time of this process so far, ms (utime + stime of /proc/self/stat, in clock ticks of
+ * 10 ms); NaN where /proc is unavailable. Unlike wall time it barely moves when other processes
+ * compete for the cores.
+ */
+export function processCpuMs(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14, 15 of proc(5)
+  } catch {
+    return NaN;
+  }
+}
+
 /** Runs `job` in this process. */
 export async function runJob(job: Job): Promise<JobResult> {
   const rng = new Random(`bench/${job.model}/${job.batch}`);
@@ -155,6 +172,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     imagesPerSecondRuns: [],
     imagesPerSecond: 0,
     msPerStep: 0,
+    cpuMsPerImageRuns: [],
     numTensorsAfterRuns: [],
     peakRssBytes: 0,
     tfNumBytes: 0,
@@ -176,9 +194,11 @@ export async function runJob(job: Job): Promise<JobResult> {
   }
   const msRuns: number[] = [];
   for (let r = 0; r < job.runs; r++) {
+    const cpuStart = processCpuMs();
     const start = performance.now();
     for (let s = 0; s < job.stepsPerRun; s++) step();
     const ms = (performance.now() - start) / job.stepsPerRun;
+    result.cpuMsPerImageRuns.push((processCpuMs() - cpuStart) / (job.stepsPerRun * job.batch));
     msRuns.push(ms);
     result.imagesPerSecondRuns.push((1000 * job.batch) / ms);
     result.numTensorsAfterRuns.push(tf.memory().numTensors);

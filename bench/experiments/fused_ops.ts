@@ -67,7 +67,9 @@ interface NativeBackend {
 /** Kernel names, prefixed so they never collide with tfjs' own. */
 export const KERNELS = {
   batchNormTrain: "CutmixFusedBatchNormTrain",
+  batchNormTrainGrad: "CutmixFusedBatchNormTrainGrad",
   relu: "CutmixRelu",
+  reluGrad: "CutmixReluGrad",
   softmaxCrossEntropy: "CutmixSoftmaxCrossEntropy",
 } as const;
 
@@ -148,17 +150,18 @@ export function registerFusedKernels(): void {
       return [y, mean, variance, savedMean, savedVar, reserve3];
     },
   });
-  tf.registerGradient({
-    kernelName: KERNELS.batchNormTrain,
-    inputsToSave: ["x", "scale"],
-    outputsToSave: [true, false, false, true, true, true],
-    gradFunc: (dys, saved, attrs) => {
+  // Its backward pass, a kernel of its own so tf.profile sees it by name.
+  // inputs: dy, x, scale, savedMean, savedVar, reserve3, y; outputs: dx, dScale, dOffset
+  tf.registerKernel({
+    kernelName: KERNELS.batchNormTrainGrad,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, attrs }) => {
       const b = nativeBackend();
-      const [x, scale, y, savedMean, savedVar, reserve3] = saved;
+      const { dy, x, scale, savedMean, savedVar, reserve3, y } = inputs as unknown as Record<
+        string,
+        Tensor
+      >;
       const { epsilon, relu } = attrs as unknown as { epsilon: number; relu: boolean };
-      const dy = (dys as Tensor[])[0];
-      // Computed once here, not inside the per-input thunks: tfjs calls each thunk in its own
-      // tidy, so results shared between thunks would otherwise be disposed or recomputed.
       const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
       const [dx, dScale, dOffset, r4, r5] = b.executeMultipleOutputs(
         "FusedBatchNormGradV3",
@@ -169,6 +172,23 @@ export function registerFusedKernels(): void {
       r4.dispose();
       r5.dispose();
       if (relu) dBn.dispose();
+      return [dx, dScale, dOffset];
+    },
+  });
+  tf.registerGradient({
+    kernelName: KERNELS.batchNormTrain,
+    inputsToSave: ["x", "scale"],
+    outputsToSave: [true, false, false, true, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, scale, y, savedMean, savedVar, reserve3] = saved;
+      const dy = (dys as Tensor[])[0];
+      // Computed once here, not inside the per-input thunks: tfjs calls each thunk in its own
+      // tidy, so results shared between thunks would otherwise be disposed or recomputed.
+      const [dx, dScale, dOffset] = tf.engine().runKernel(
+        KERNELS.batchNormTrainGrad,
+        { dy, x, scale, savedMean, savedVar, reserve3, y } as unknown as NamedTensorMap,
+        attrs as unknown as Record<string, number | boolean>,
+      ) as Tensor[];
       return {
         x: () => dx,
         scale: () => dScale,
@@ -193,9 +213,25 @@ export function registerFusedKernels(): void {
     kernelName: KERNELS.relu,
     outputsToSave: [true],
     gradFunc: (dy, saved) => {
-      const b = nativeBackend();
       const [y] = saved;
-      return { x: () => b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy as Tensor, y]) };
+      return {
+        x: () =>
+          tf.engine().runKernel(
+            KERNELS.reluGrad,
+            { dy, y } as unknown as NamedTensorMap,
+            {},
+          ) as Tensor,
+      };
+    },
+  });
+
+  tf.registerKernel({
+    kernelName: KERNELS.reluGrad,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs }) => {
+      const b = nativeBackend();
+      const { dy, y } = inputs as unknown as Record<string, Tensor>;
+      return b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]);
     },
   });
 
