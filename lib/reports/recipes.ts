@@ -27,6 +27,8 @@ import type { EpochMetrics, FinalSummary } from "../training/loop.ts";
 import { formatEpoch } from "../training/progress.ts";
 import { trainOrLoad } from "../training/runs.ts";
 import type { ImageClassifier } from "../models/model.ts";
+import type { PredictLogits } from "../metrics/types.ts";
+import { tf } from "../backend.ts";
 import { type ReproductionScale, SCALES } from "./scale.ts";
 
 /** A scale's training recipe for CIFAR experiments. */
@@ -217,4 +219,12 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
     ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
     : 0;
   return { mean, std };
+}
+
+/**
+ * The model as the metrics' `PredictLogits`: inference mode (batch-norm running statistics),
+ * logits only; the feature map the forward pass also returns is freed inside a `tf.tidy`.
+ */
+export function predictLogitsOf(model: ImageClassifier): PredictLogits {
+  return (imagesNHWC) => tf.tidy(() => model.forward(imagesNHWC, { training: false }).logits);
 }
