@@ -51,7 +51,7 @@ Run
   --config FILE           read a RunConfig JSON (the options above then override its fields)
   --eval-every N          evaluate every N epochs (default 1)
   --checkpoint-every N    checkpoint every N epochs (default 1)
-  --runs-dir DIR          the runs cache (default runs)
+  --runs-dir DIR          the runs cache (default: runs/ in the project, or CUTMIX_RUNS_DIR)
   --stop-after-epochs N   stop after N epochs (resume later by running the same command)
   --dry-run               print the resolved config and its run directory, train nothing
   -h, --help              this text`;
@@ -178,7 +178,7 @@ async function main(args: string[]): Promise<number> {
     });
   }
   const config = resolveRunConfig(input as unknown as RunConfigInput);
-  const runDir = runDirectory(config, values["runs-dir"] ?? "runs");
+  const runDir = runDirectory(config, values["runs-dir"]);
   console.error(`run ${configHash(config)} in ${runDir} (backend ${backendInfo.name})`);
   if (values["dry-run"]) {
     console.log(JSON.stringify(config, null, 2));

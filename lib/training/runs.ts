@@ -11,7 +11,7 @@
  * import { trainOrLoad } from "./runs.ts";
  * const { model, final, cached } = await trainOrLoad(
  *   { model: { arch: "resnet", depth: 20 }, epochs: 2, trainPerClass: 100 },
- *   { runsDir: "runs" },
+ *   {}, // runs/ under the project root
  * );
  * console.log(cached, final.test.top1Error);
  * model.dispose();
@@ -19,6 +19,7 @@
  * @module
  */
 import { join } from "node:path";
+import { projectRoot } from "../data/cifar.ts";
 import { createModel } from "../models/mod.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -34,7 +35,7 @@ import {
 
 /** Options of {@link trainOrLoad}. */
 export interface TrainOrLoadOptions {
-  /** The cache's root folder (default "runs"). */
+  /** The cache's root folder (default {@link defaultRunsDir}). */
   readonly runsDir?: string;
   /** Progress while training (not called when the run is cached). */
   readonly onProgress?: (progress: TrainProgress) => void;
@@ -56,8 +57,16 @@ export interface RunResult {
   readonly cached: boolean;
 }
 
+/**
+ * `runs/` under the project root (whatever the working directory: notebooks run from
+ * notebooks/, the CLI from the root, and both must find the same cache), or `CUTMIX_RUNS_DIR`.
+ */
+export function defaultRunsDir(): string {
+  return Deno.env.get("CUTMIX_RUNS_DIR") || join(projectRoot(), "runs");
+}
+
 /** The directory `config` trains in under `runsDir`. */
-export function runDirectory(config: RunConfig, runsDir = "runs"): string {
+export function runDirectory(config: RunConfig, runsDir = defaultRunsDir()): string {
   return join(runsDir, configHash(config));
 }
 
@@ -72,7 +81,7 @@ export async function trainOrLoad(
 ): Promise<RunResult> {
   const config = resolveRunConfig(input);
   const hash = configHash(config);
-  const runDir = runDirectory(config, options.runsDir ?? "runs");
+  const runDir = runDirectory(config, options.runsDir ?? defaultRunsDir());
   const finalPath = join(runDir, RUN_FILES.final);
   let final: FinalSummary | undefined;
   try {
