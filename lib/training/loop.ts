@@ -24,7 +24,7 @@
  * import { trainRun } from "./loop.ts";
  * const config = resolveRunConfig({ model: { arch: "resnet", depth: 20 }, epochs: 1, trainPerClass: 100 });
  * const { model, final } = await trainRun(config, { runDir: "runs/example" });
- * console.log(final.test.top1Error);
+ * console.log(final?.test.top1Error); // undefined only if stopped by `stopAfterEpochs`
  * model.dispose();
  * ```
  * @module
