@@ -6,7 +6,8 @@
  * - `checkpoint.bin` — model variables (trainable and batch-norm buffers), SGD momentum buffers
  *   and `{ epochsDone }`, written atomically after every `checkpointEvery` epochs and the last;
  * - `metrics.jsonl` — one {@link EpochMetrics} JSON object per line, per epoch;
- * - `final.json` — the {@link FinalSummary}, written when the last epoch is done.
+ * - `final.json` — the {@link FinalSummary}, written when the last epoch is done;
+ * - `lock` — present while a process trains it ({@link acquireRunLock}).
  *
  * Determinism and resuming: every random draw is a pure function of the seed and the position
  * (`Random.derive(seed, label, epoch, batch)`: the model's initial values, each epoch's order and
@@ -277,9 +278,56 @@ export async function trainRun(
   options: TrainRunOptions,
 ): Promise<TrainRunResult> {
   validateRunConfig(config);
+  await Deno.mkdir(options.runDir, { recursive: true });
+  const release = await acquireRunLock(options.runDir);
+  try {
+    return await trainLocked(config, options);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Takes `<runDir>/lock` for this process, so two processes (two notebooks, a notebook and the
+ * CLI) never train the same run at once. A lock left by a process that no longer runs on this
+ * machine (checked through /proc on Linux) is taken over; elsewhere a leftover lock must be
+ * deleted by hand. Returns the release function.
+ */
+export async function acquireRunLock(runDir: string): Promise<() => Promise<void>> {
+  const path = join(runDir, "lock");
+  const me = { pid: Deno.pid, host: Deno.hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(me), { createNew: true });
+      return async () => {
+        await Deno.remove(path).catch(() => {});
+      };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    let holder: { pid?: number; host?: string; since?: string } = {};
+    try {
+      holder = JSON.parse(await Deno.readTextFile(path));
+    } catch {
+      // Unreadable or half-written: treat as stale.
+    }
+    // Liveness is checkable only for a process of this machine, on Linux; otherwise assume alive.
+    const checkable = holder.host === me.host && Deno.build.os === "linux";
+    const alive = holder.pid !== undefined && (!checkable || await exists(`/proc/${holder.pid}`));
+    if (alive) {
+      throw new Error(
+        `${runDir} is being trained by process ${holder.pid} on ${holder.host} since ` +
+          `${holder.since}; if that process is gone, delete ${path}`,
+      );
+    }
+    await Deno.remove(path).catch(() => {});
+  }
+  throw new Error(`could not take the lock ${path}`);
+}
+
+async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise<TrainRunResult> {
   const hash = configHash(config);
   const { runDir } = options;
-  await Deno.mkdir(runDir, { recursive: true });
   const configPath = join(runDir, RUN_FILES.config);
   if (await exists(configPath)) {
     const stored = JSON.parse(await Deno.readTextFile(configPath));

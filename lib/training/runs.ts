@@ -3,8 +3,8 @@
  * script asking for the same {@link RunConfig} reuses it instead of training again, and a run
  * that was interrupted resumes from its checkpoint.
  *
- * Not a lock: two processes training the same config at the same time would both train it (the
- * atomic writes keep the files whole; the last one wins). Run one trainer per config.
+ * A run being trained holds `<runDir>/lock`: a second process asking for the same config while
+ * the first trains gets an Error naming the training process instead of a duplicate run.
  *
  * @example
  * ```ts

@@ -223,3 +223,36 @@ Deno.test("the loop learns: a tiny separable problem goes well below chance", as
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a run directory is locked while it trains; a stale lock is taken over", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cutmix-lock-" });
+  try {
+    const config = tinyConfig({ epochs: 1 });
+    const dir = join(root, "run");
+    await Deno.mkdir(dir);
+    const lock = join(dir, "lock");
+    await Deno.writeTextFile(
+      lock,
+      JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), since: "now" }),
+    );
+    await assert.rejects(
+      trainRun(config, { runDir: dir, data }),
+      /is being trained by process \d+/,
+    );
+    // A process id that cannot exist: the lock is stale.
+    await Deno.writeTextFile(
+      lock,
+      JSON.stringify({ pid: 2 ** 30, host: Deno.hostname(), since: "then" }),
+    );
+    const { model } = await trainRun(config, { runDir: dir, data });
+    model.dispose();
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "checkpoint.bin",
+      "config.json",
+      "final.json",
+      "metrics.jsonl",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
