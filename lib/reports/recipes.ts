@@ -22,8 +22,9 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AugmentationConfig } from "../augment/config.ts";
-import type { RunConfigInput } from "../training/config.ts";
-import type { EpochMetrics, FinalSummary } from "../training/loop.ts";
+import { resolveRunConfig, type RunConfigInput } from "../training/config.ts";
+import { type EpochMetrics, type FinalSummary, loadRunData } from "../training/loop.ts";
+import type { ImageDataset } from "../data/dataset.ts";
 import { formatEpoch } from "../training/progress.ts";
 import { trainOrLoad } from "../training/runs.ts";
 import type { ImageClassifier } from "../models/model.ts";
@@ -227,4 +228,13 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
  */
 export function predictLogitsOf(model: ImageClassifier): PredictLogits {
   return (imagesNHWC) => tf.tidy(() => model.forward(imagesNHWC, { training: false }).logits);
+}
+
+/**
+ * The test images a recipe evaluates on: the same class-balanced subset the training loop
+ * evaluated (drawn with the recipe's first seed), or the full test set when the recipe uses it.
+ */
+export async function recipeTestSet(recipe: CifarRecipe): Promise<ImageDataset> {
+  const config = resolveRunConfig({ ...recipe.config, seed: recipe.seeds[0] });
+  return (await loadRunData(config)).test;
 }
