@@ -47,7 +47,19 @@ export function table(rows: readonly TableRow[], options: TableOptions = {}): Di
     throw new Error(`options.digits must be an integer in [0, 12], got ${digits}`);
   }
   const columns = options.columns ?? [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cells = rows.map((row) => columns.map((column) => formatCell(row[column], digits)));
+  // A column with any non-integer number shows every number with `digits` decimals, so 2 and
+  // 2.50 line up; a column of integers (counts, seeds) shows them as integers.
+  const integral = columns.map((column) =>
+    rows.every((row) => typeof row[column] !== "number" || Number.isInteger(row[column]))
+  );
+  const cells = rows.map((row) =>
+    columns.map((column, i) => {
+      const value = row[column];
+      return typeof value === "number" && !integral[i] && Number.isFinite(value)
+        ? value.toFixed(digits)
+        : formatCell(value, digits);
+    })
+  );
   const numeric = columns.map((column) => rows.every((row) => typeof row[column] !== "string"));
 
   const align = (i: number) => (numeric[i] ? "right" : "left");

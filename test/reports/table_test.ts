@@ -23,6 +23,14 @@ Deno.test("table renders the same cells as HTML, markdown and plain text", () =>
   );
 });
 
+Deno.test("a column with any fraction shows every number with the same decimals", () => {
+  const shown = table([{ n: 3, err: 2 }, { n: 4, err: 2.5 }]);
+  assert.equal(
+    shown.bundle["text/markdown"],
+    "| n | err |\n|---:|---:|\n| 3 | 2.00 |\n| 4 | 2.50 |",
+  );
+});
+
 Deno.test("formatCell and table validation", () => {
   assert.equal(formatCell(3), "3");
   assert.equal(formatCell(2.5, 3), "2.500");
