@@ -25,7 +25,7 @@ import type { AugmentationConfig } from "../augment/config.ts";
 import { resolveRunConfig, type RunConfigInput } from "../training/config.ts";
 import { type EpochMetrics, type FinalSummary, loadRunData } from "../training/loop.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { formatEpoch } from "../training/progress.ts";
+import { formatEpoch, formatProgress } from "../training/progress.ts";
 import { trainOrLoad } from "../training/runs.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { PredictLogits } from "../metrics/types.ts";
@@ -169,23 +169,47 @@ export interface TrainedRun {
   readonly bestTop1Error: number;
 }
 
+/** Options of {@link trainAll}. */
+export interface TrainAllOptions {
+  /** Where progress lines go (default `console.log`, which a notebook shows as they come). */
+  log?: (line: string) => void;
+  /** The runs cache (default {@link runsDir}). */
+  runs?: string;
+  /** Seconds between progress lines inside an epoch (default 30; one line per epoch always). */
+  progressEverySeconds?: number;
+}
+
 /**
- * Trains (or loads from the runs cache) one model per label × seed of `recipe`, printing one line
- * per epoch. The caller disposes the returned models.
+ * Trains (or loads from the runs cache) one model per label × seed of `recipe`, printing a line
+ * per epoch and, within long epochs, a progress line (step, loss, throughput, ETA) every
+ * `progressEverySeconds`. The caller disposes the returned models.
  */
 export async function trainAll(
   recipe: CifarRecipe,
   augmentations: Readonly<Record<string, AugmentationConfig>>,
-  options: { log?: (line: string) => void; runs?: string } = {},
+  options: TrainAllOptions = {},
 ): Promise<TrainedRun[]> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const every = options.progressEverySeconds ?? 30;
+  if (!(every > 0)) throw new Error(`options.progressEverySeconds must be > 0, got ${every}`);
   const out: TrainedRun[] = [];
   for (const [label, augmentation] of Object.entries(augmentations)) {
     for (const seed of recipe.seeds) {
       const started = performance.now();
+      let lastLine = started;
       const run = await trainOrLoad({ ...recipe.config, augmentation, seed }, {
         runsDir: options.runs ?? runsDir(),
-        onEpoch: (m) => log(`[${label} seed ${seed}] ${formatEpoch(m)}`),
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - lastLine >= every * 1000 && p.step < p.stepsPerEpoch) {
+            lastLine = now;
+            log(`[${label} seed ${seed}] ${formatProgress(p)}`);
+          }
+        },
+        onEpoch: (m) => {
+          lastLine = performance.now();
+          log(`[${label} seed ${seed}] ${formatEpoch(m)}`);
+        },
       });
       const errors = run.metrics.map((m) => m.testTop1Error).filter((e): e is number => e !== null);
       const bestTop1Error = errors.length ? Math.min(...errors) : run.final.test.top1Error;
