@@ -53,6 +53,8 @@ interface Options {
   rounds: number;
   models: string[];
   torch: boolean;
+  /** Re-render RESULTS.md from a latest.json instead of measuring. */
+  fromJson?: string;
 }
 
 function parseOptions(): Options {
@@ -64,13 +66,14 @@ function parseOptions(): Options {
       rounds: { type: "string" },
       models: { type: "string", default: "resnet20,pyramidnet38-a64" },
       "no-torch": { type: "boolean", default: false },
+      "from-json": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     console.log(
       "deno task bench [--quick] [--only train,infer,cutmix,pipeline,profile] [--rounds N] " +
-        "[--models resnet20,pyramidnet38-a64] [--no-torch]",
+        "[--models resnet20,pyramidnet38-a64] [--no-torch] [--from-json bench/out/latest.json]",
     );
     Deno.exit(0);
   }
@@ -97,6 +100,7 @@ function parseOptions(): Options {
     rounds,
     models,
     torch: !values["no-torch"],
+    fromJson: values["from-json"],
   };
 }
 
@@ -113,6 +117,12 @@ async function readText(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The 1-minute load average (runnable processes; above the core count the cores are shared). */
+async function loadAverage(): Promise<number | undefined> {
+  const text = await readText("/proc/loadavg");
+  return text === undefined ? undefined : Number(text.split(" ")[0]);
 }
 
 async function machine(): Promise<Record<string, string | number>> {
@@ -570,14 +580,20 @@ function fmt(x: number | undefined, digits = 0): string {
 
 function modelRowsMarkdown(rows: Row[]): string[] {
   const lines = [
-    "| model | batch | variant | images/s (median) | best run | ours/PyTorch | CPU ms/image | CPU PyTorch/ours | runs | tensors stable | peak RSS MiB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| model | batch | variant | images/s (median) | best run | ours/PyTorch (median) | ours/PyTorch (best runs) | CPU ms/image | CPU PyTorch/ours | runs | tensors stable | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
+    const torch = rows.find((t) =>
+      t.model === r.model && t.batch === r.batch && t.variant === "torch"
+    );
+    const bestRatio = torch && r.variant !== "torch"
+      ? r.bestImagesPerSecond / torch.bestImagesPerSecond
+      : undefined;
     lines.push(
       `| ${r.model} | ${r.batch} | ${r.label} | ${fmt(r.imagesPerSecond, 1)} | ${
         fmt(r.bestImagesPerSecond, 1)
-      } | ${fmt(r.ratioToTorch, 2)} | ${fmt(r.cpuMsPerImage, 2)} | ${
+      } | ${fmt(r.ratioToTorch, 2)} | ${fmt(bestRatio, 2)} | ${fmt(r.cpuMsPerImage, 2)} | ${
         fmt(r.cpuRatioToTorch, 2)
       } | ${r.runs} | ${
         r.numTensorsStable === undefined ? "–" : r.numTensorsStable ? "yes" : "**NO**"
@@ -598,6 +614,12 @@ function report(results: Record<string, unknown>): string {
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Deno ${m.deno}; ` +
     `TensorFlow.js backend \`${results.backend}\`; PyTorch ${results.torch}.`,
+    "",
+    `Load average (1 min) at start ${results.loadAverageAtStart ?? "–"}, at end ${
+      results.loadAverageAtEnd ?? "–"
+    } on ${m.cores} cores: above ${m.cores}, other processes shared the cores and absolute ` +
+    "figures are low (PyTorch's OpenMP threads suffer most); variants ran interleaved so they " +
+    "shared the load alike.",
     "",
   ];
   const train = results.train as Row[] | undefined;
@@ -667,11 +689,18 @@ function report(results: Record<string, unknown>): string {
 async function main(): Promise<void> {
   const options = parseOptions();
   await Deno.mkdir(OUT_DIR, { recursive: true });
+  if (options.fromJson) {
+    const saved = JSON.parse(await Deno.readTextFile(options.fromJson));
+    await writeAtomic(join(BENCH_DIR, "RESULTS.md"), report(saved) + "\n");
+    console.log(`Re-rendered bench/RESULTS.md from ${options.fromJson}`);
+    return;
+  }
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     args: Deno.args,
     machine: await machine(),
     options,
+    loadAverageAtStart: await loadAverage(),
   };
   const torch = options.torch
     ? await ensureTorch()
@@ -713,6 +742,7 @@ async function main(): Promise<void> {
     console.log("Input pipeline…");
     results.pipeline = await measurePipelineFigures(options);
   }
+  results.loadAverageAtEnd = await loadAverage();
   const markdown = report(results);
   console.log("\n" + markdown);
   await writeAtomic(join(OUT_DIR, "latest.json"), JSON.stringify(results, null, 2) + "\n");
