@@ -1,5 +1,5 @@
 /**
- * `deno run -A tools/check_reports.ts [--dir reports] [--chromium PATH]`
+ * `deno task check-reports [--dir reports] [--chromium PATH] [--settle-ms 15000]`
  *
  * Opens every exported report (`<dir>/*.html`) in headless Chromium, offline, and fails unless:
  * - every Vega-Lite figure (an inline SVG) drew marks and has a non-empty size;
@@ -318,8 +318,17 @@ async function main(): Promise<number> {
       dir: { type: "string", default: "reports" },
       chromium: { type: "string", default: Deno.env.get("CHROMIUM") ?? "chromium" },
       "settle-ms": { type: "string", default: "15000" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    console.log(
+      "deno task check-reports [--dir reports] [--chromium PATH] [--settle-ms 15000]\n" +
+        "Opens every <dir>/*.html in headless Chromium, offline; fails unless every chart drew,\n" +
+        "every image decoded, nothing was requested from outside and the console stayed clean.",
+    );
+    return 0;
+  }
   const dir = resolve(values.dir!);
   const files = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".html")).map((
     e,

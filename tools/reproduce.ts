@@ -20,7 +20,7 @@
  * The executed notebook is kept as `<out>/executed/NN-name.ipynb` either way, and a failed one is still
  * exported so its error can be read.
  *
- * Check the exported pages in a browser afterwards with `deno run -A tools/check_reports.ts`.
+ * Check the exported pages in a browser afterwards with `deno task check-reports`.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -302,7 +302,7 @@ async function main(): Promise<number> {
     `[reproduce] wrote ${indexPath}; ${ran - failed.length}/${ran} notebook(s) passed` +
       (failed.length ? ` (FAILED: ${failed.map((e) => e.notebook).join(", ")})` : "") +
       `; check the pages with ` +
-      `\`deno run -A tools/check_reports.ts --dir ${values.out}\``,
+      `\`deno task check-reports --dir ${values.out}\``,
   );
   return failed.length ? 1 : 0;
 }

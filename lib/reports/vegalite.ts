@@ -147,7 +147,7 @@ export async function lineChart(
         title: yTitle,
         ...(logY ? { scale: { type: "log" } } : {}),
       },
-      color: { field: "series", type: "nominal", title: null },
+      color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 320 } },
     },
   } as VegaLiteSpec);
 }
