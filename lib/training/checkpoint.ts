@@ -18,6 +18,7 @@
  * @module
  */
 import type { Tensor } from "@tensorflow/tfjs-node";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 
 const MAGIC = "CMXCKPT1";
 
@@ -41,19 +42,6 @@ export function snapshotTensors(tensors: Iterable<[string, Tensor]>): Map<string
     out.set(name, { shape: [...t.shape], values: Float32Array.from(t.dataSync() as Float32Array) });
   }
   return out;
-}
-
-/** Writes `path` atomically: a temporary file in the same folder, then a rename over `path`. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
 }
 
 /** Encodes a checkpoint to bytes (see the module doc for the layout). */

@@ -24,7 +24,8 @@
  * @module
  */
 import { join } from "node:path";
-import { log, run, runQuiet, writeFileAtomic } from "./util.ts";
+import { writeFileAtomic } from "../../lib/io/atomic_write.ts";
+import { log, run, runQuiet } from "./util.ts";
 
 /**
  * The Python packages reproduce needs. nbclient ≥ 0.10.2: older ones crash on the

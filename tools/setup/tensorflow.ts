@@ -17,7 +17,8 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { log, run, runQuiet, writeFileAtomic } from "./util.ts";
+import { writeFileAtomic } from "../../lib/io/atomic_write.ts";
+import { log, run, runQuiet } from "./util.ts";
 
 /** The TensorFlow wheel whose C library the fallback builds against (tested with tfjs-node 4.22). */
 export const TF_WHEEL_VERSION = "2.21.0";

@@ -1,8 +1,7 @@
 /**
- * Small process and file helpers for the set-up and task entry points.
+ * Small process helpers for the set-up and task entry points.
  * @module
  */
-import { dirname } from "node:path";
 
 /** Prints a set-up step, prefixed so it stands out from tool output. */
 export function log(message: string): void {
@@ -71,12 +70,4 @@ export async function runQuiet(
   } catch (error) {
     return { success: false, stdout: "", stderr: String(error) };
   }
-}
-
-/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(temporary, text);
-  await Deno.rename(temporary, path);
 }
