@@ -218,11 +218,19 @@ const THREAD_VARS = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"];
 
 async function fusedImportMap(): Promise<string> {
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
-  const override = { "../../lib/models/layers.ts": "../experiments/fused_layers.ts" };
+  const override = {
+    "../../lib/models/layers.ts": "../experiments/fused_layers.ts",
+    "../../lib/training/loss.ts": "../experiments/fused_loss.ts",
+  };
   const map = {
     imports: config.imports ?? {},
-    // Paths are relative to this file (bench/out/). Only lib/models/ and the worker see the swap.
-    scopes: { "../../lib/models/": override, "../worker.ts": override },
+    // Paths are relative to this file (bench/out/). Only lib/models/, lib/training/ and the worker
+    // see the swap; the fused modules themselves import the originals.
+    scopes: {
+      "../../lib/models/": override,
+      "../../lib/training/": override,
+      "../worker.ts": override,
+    },
   };
   const path = join(OUT_DIR, "fused_import_map.json");
   await writeAtomic(path, JSON.stringify(map, null, 2) + "\n");
@@ -374,15 +382,19 @@ async function measureModels(
           variant: variant.id,
           label: variant.label,
           imagesPerSecond: ips,
-          bestImagesPerSecond: Math.max(...m.imagesPerSecondRuns),
+          bestImagesPerSecond: m.imagesPerSecondRuns.length > 0
+            ? Math.max(...m.imagesPerSecondRuns)
+            : NaN,
           runs: m.imagesPerSecondRuns.length,
           cpuMsPerImage: median(m.cpuMsPerImageRuns),
           ratioToTorch: torchIps && !variant.torch ? ips / torchIps : undefined,
           cpuRatioToTorch: torchCpu && !variant.torch
             ? torchCpu / median(m.cpuMsPerImageRuns)
             : undefined,
-          numTensorsStable: variant.torch ? undefined : m.numTensorsStable,
-          peakRssMiB: Math.round(m.peakRssBytes / 2 ** 20),
+          numTensorsStable: variant.torch || m.imagesPerSecondRuns.length === 0
+            ? undefined
+            : m.numTensorsStable,
+          peakRssMiB: m.peakRssBytes > 0 ? Math.round(m.peakRssBytes / 2 ** 20) : undefined,
           parameterCount: m.parameterCount,
           errors: m.errors,
         });

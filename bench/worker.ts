@@ -8,11 +8,13 @@
  * run by hand except when investigating a single figure.
  * @module
  */
-import type { Scalar, Tensor, Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-node";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { backendInfo, tf } from "../lib/backend.ts";
 import * as layers from "../lib/models/layers.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../lib/models/mod.ts";
 import { Random } from "../lib/random.ts";
+import { createTrainStep } from "../lib/training/loop.ts";
+import { SGD } from "../lib/training/optimizer.ts";
 import { median } from "./stats.ts";
 
 /** What one worker process measures. */
@@ -33,7 +35,10 @@ export interface Job {
 /** What the worker reports. */
 export interface JobResult {
   job: Job;
-  /** Whether lib/models ran with bench/experiments/fused_layers.ts in place of layers.ts. */
+  /**
+   * Whether lib/models ran with bench/experiments/fused_layers.ts in place of layers.ts (and
+   * lib/training with fused_loss.ts in place of loss.ts).
+   */
   fusedLayers: boolean;
   backend: string;
   parameterCount: number;
@@ -57,45 +62,9 @@ export interface JobResult {
   kernelCalls?: number;
 }
 
-const WEIGHT_DECAY = 1e-4;
-const MOMENTUM = 0.9;
+/** The paper's optimizer (clovaai/CutMix-PyTorch): SGD, momentum 0.9, Nesterov, wd 1e-4. */
+const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 const LEARNING_RATE = 0.1;
-
-/** Mean soft-target cross-entropy, fused when the fused layers are active. */
-function crossEntropy(logits: Tensor2D, targets: Tensor2D): Tensor {
-  const fused = (layers as Record<string, unknown>).softmaxCrossEntropy as
-    | ((l: Tensor2D, t: Tensor2D) => Tensor)
-    | undefined;
-  if (fused) return fused(logits, targets);
-  return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1)));
-}
-
-/**
- * SGD with momentum and L2 weight decay exactly as `torch.optim.SGD(momentum=0.9,
- * weight_decay=1e-4)`: d = g + wd·w; b ← m·b + d; w ← w − lr·b.
- */
-class Sgd {
-  readonly #buffers: Variable[];
-  readonly #wd = tf.scalar(WEIGHT_DECAY);
-  readonly #m = tf.scalar(MOMENTUM);
-  readonly #lr = tf.scalar(LEARNING_RATE);
-  constructor(readonly variables: Variable[]) {
-    this.#buffers = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-  }
-  apply(grads: Record<string, Tensor>): void {
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const d = tf.add(grads[v.name], tf.mul(v, this.#wd));
-        const b = tf.add(tf.mul(this.#buffers[i], this.#m), d);
-        this.#buffers[i].assign(b);
-        v.assign(tf.sub(v, tf.mul(b, this.#lr)));
-      });
-    });
-  }
-  dispose(): void {
-    tf.dispose([...this.#buffers, this.#wd, this.#m, this.#lr]);
-  }
-}
 
 function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: Tensor2D } {
   return tf.tidy(() => ({
@@ -104,24 +73,6 @@ function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: T
       tf.randomNormal([batch, 10], 0, 2, "float32", rng.tensorSeed()),
     ) as Tensor2D,
   }));
-}
-
-function trainStep(
-  model: ImageClassifier,
-  sgd: Sgd,
-  images: Tensor4D,
-  targets: Tensor2D,
-): number {
-  const { value, grads } = tf.variableGrads(() => {
-    const { logits, featuresNHWC } = model.forward(images, { training: true });
-    featuresNHWC.dispose();
-    return crossEntropy(logits, targets) as Scalar;
-  }, sgd.variables);
-  sgd.apply(grads);
-  tf.dispose(grads);
-  const loss = value.dataSync()[0]; // waits for the step to finish
-  value.dispose();
-  return loss;
 }
 
 function inferStep(model: ImageClassifier, images: Tensor4D): number {
@@ -150,12 +101,14 @@ export function processCpuMs(): number {
 export async function runJob(job: Job): Promise<JobResult> {
   const rng = new Random(`bench/${job.model}/${job.batch}`);
   const model = createModel(parseModelName(job.model), rng.fork());
-  const variables = [...model.parameters.trainable.values()];
-  const sgd = new Sgd(variables);
+  // lib/training's own step: forward, soft-target CE, variableGrads, SGD update, loss read back.
+  const sgd = new SGD(model.parameters.trainable, SGD_OPTIONS);
+  const trainStep = createTrainStep(model, sgd);
   const { images, targets } = randomBatch(job.batch, rng);
+  const stepRng = rng.fork();
   const step = job.task === "infer"
     ? () => inferStep(model, images)
-    : () => trainStep(model, sgd, images, targets);
+    : () => trainStep({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
   let peakRss = 0;
   const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
   for (let i = 0; i < job.warmupSteps; i++) {

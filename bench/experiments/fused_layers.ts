@@ -4,6 +4,7 @@
  * change proposed for lib/models/layers.ts; the bench measures it on the unchanged lib/models
  * networks by running them under an import map that, for modules in lib/models/ only, resolves
  * `./layers.ts` to this file (bench/bench.ts writes that map to bench/out/fused_import_map.json).
+ * On a backend other than native TensorFlow it runs lib's composition unchanged.
  *
  * @example
  * ```ts
@@ -14,13 +15,15 @@
  */
 import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
 import { tf } from "../../lib/backend.ts";
+import * as base from "../../lib/models/layers.ts";
 import type { BatchNormParams } from "../../lib/models/layers.ts";
 import { batchNormTrain, registerFusedKernels, relu as fusedRelu } from "./fused_ops.ts";
 
 export * from "../../lib/models/layers.ts";
-export { softmaxCrossEntropy } from "./fused_ops.ts";
 
-registerFusedKernels();
+/** The fused kernels exist for the native backend only; elsewhere lib's composition runs. */
+const native = tf.getBackend() === "tensorflow";
+if (native) registerFusedKernels();
 
 /** Marks this module as loaded (the bench checks it ran the fused layers). */
 export const FUSED_LAYERS = true;
@@ -31,6 +34,7 @@ export const FUSED_LAYERS = true;
  * same kernel) and one `FusedBatchNormGradV3` backward. Evaluation: one `FusedBatchNormV3`.
  */
 export function batchNorm(xNHWC: Tensor4D, params: BatchNormParams, training: boolean): Tensor4D {
+  if (!native) return base.batchNorm(xNHWC, params, training);
   if (!training) {
     return tf.batchNorm(
       xNHWC,
@@ -56,5 +60,5 @@ export function batchNorm(xNHWC: Tensor4D, params: BatchNormParams, training: bo
 
 /** max(x, 0), with TensorFlow's `ReluGrad` as the gradient. */
 export function relu<T extends Tensor>(x: T): T {
-  return fusedRelu(x);
+  return native ? fusedRelu(x) : base.relu(x);
 }
