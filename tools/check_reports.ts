@@ -7,7 +7,9 @@
  * - every inline image decoded (`naturalWidth > 0`);
  * - the page logged no console error, threw no exception, and asked for nothing outside the file
  *   itself (`file:`/`data:`/`blob:` only: a report must be self-contained);
- * - `index.html` links only to files that exist.
+ * - the executed notebook beside it (`<dir>/executed/NN-name.ipynb`) has no error output and
+ *   as many SVG and Plotly charts as the page shows;
+ * - `index.html` links only to files that exist and lists no failed notebook.
  * Before the reports it runs one self-test page: a Plotly chart under a page-wide AMD `define`
  * (what nbconvert's require.js provides), which must still draw — the case lib/reports/plotly.ts
  * guards against.
@@ -32,6 +34,8 @@ export interface PageFindings {
   images: number;
   brokenImages: number;
   links: string[];
+  /** Notebooks the reports index marks failed (`data-status="failed"`). */
+  failedNotebooks: number;
 }
 
 /** The result of checking one page. */
@@ -52,8 +56,9 @@ const PROBE = `(() => {
   const images = [...document.querySelectorAll("img")];
   const broken = images.filter((img) => !img.complete || img.naturalWidth === 0);
   const links = [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"));
+  const failedNotebooks = document.querySelectorAll("td[data-status=failed]").length;
   return JSON.stringify({ vegaFigures: vega.length, emptyVegaFigures: emptyVega.length, plotlyCharts: plotly.length,
-    undrawnPlotlyCharts: undrawn.length, images: images.length, brokenImages: broken.length, links });
+    undrawnPlotlyCharts: undrawn.length, images: images.length, brokenImages: broken.length, links, failedNotebooks });
 })()`;
 
 /** Waits until plotly charts are drawn (they poll for window.Plotly) or a time limit passes. */
@@ -279,22 +284,32 @@ async function checkPage(devtools: DevTools, file: string, settleMs: number): Pr
  */
 async function expectedFigures(
   executed: string,
-): Promise<{ svg: number; plotly: number } | undefined> {
-  let notebook: { cells: { cell_type: string; outputs?: { data?: Record<string, unknown> }[] }[] };
+): Promise<{ svg: number; plotly: number; errors: string[] } | undefined> {
+  type Output = {
+    output_type?: string;
+    ename?: string;
+    evalue?: string;
+    data?: Record<string, unknown>;
+  };
+  let notebook: { cells: { cell_type: string; outputs?: Output[] }[] };
   try {
     notebook = JSON.parse(await Deno.readTextFile(executed));
   } catch {
     return undefined;
   }
   let svg = 0, plotly = 0;
+  const errors: string[] = [];
   for (const cell of notebook.cells) {
     for (const output of cell.outputs ?? []) {
+      if (output.output_type === "error") {
+        errors.push(`${output.ename}: ${output.evalue}`.slice(0, 300));
+      }
       const data = output.data ?? {};
       if ("image/svg+xml" in data && !("text/html" in data)) svg++;
       if ("application/vnd.plotly.v1+json" in data) plotly++;
     }
   }
-  return { svg, plotly };
+  return { svg, plotly, errors };
 }
 
 /** The AMD self-test page: a global `define` like require.js's, then a Plotly chart. */
@@ -360,6 +375,7 @@ async function main(): Promise<number> {
         join(dir, "executed", name.replace(/\.html$/, ".ipynb")),
       );
       if (expected) {
+        for (const error of expected.errors) check.problems.push(`the notebook raised ${error}`);
         if (f.vegaFigures !== expected.svg) {
           check.problems.push(
             `the notebook produced ${expected.svg} SVG charts, the page shows ${f.vegaFigures}`,
@@ -372,6 +388,9 @@ async function main(): Promise<number> {
         }
       }
       if (name === "index.html") {
+        if (f.failedNotebooks) {
+          check.problems.push(`index.html lists ${f.failedNotebooks} failed notebook(s)`);
+        }
         for (const link of f.links) {
           if (/^[a-z]+:/i.test(link) || link.startsWith("#")) continue;
           try {

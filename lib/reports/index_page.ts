@@ -68,7 +68,7 @@ export function renderIndexPage(page: IndexPage): string {
     const r = entry.results;
     return `<tr><td><a href="${e(entry.html)}">${e(entry.notebook)}</a></td>` +
       `<td>${e(r?.title ?? "")}</td>` +
-      `<td class="${entry.ok ? "ok" : "failed"}">${
+      `<td class="${entry.ok ? "ok" : "failed"}" data-status="${entry.ok ? "ok" : "failed"}">${
         entry.earlier ? "earlier run" : entry.ok ? "ok" : "FAILED"
       }</td>` +
       `<td>${e(r?.scale ?? page.scale)}</td><td>${e(r ? r.seeds.join(", ") : "—")}</td>` +

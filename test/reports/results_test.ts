@@ -78,6 +78,8 @@ Deno.test("renderIndexPage links reports, marks failures and lists paper vs ours
     ],
   });
   assert.ok(page.includes('<a href="01-a.html">01-a</a>'));
+  assert.equal((page.match(/data-status="failed"/g) ?? []).length, 1);
+  assert.equal((page.match(/data-status="ok"/g) ?? []).length, 1);
   assert.ok(
     page.includes("FAILED") && page.includes("cell 4 raised") &&
       page.includes("1 notebook(s) failed"),
