@@ -365,6 +365,16 @@ async function measureModels(
   const rows: Row[] = [];
   for (const model of models) {
     for (const batch of batches) {
+      // Both frameworks must build the same network: compare parameter counts.
+      const counts = new Set(
+        variants.map((v) => acc.get(key(model, batch, v.id))!)
+          .filter((m) => m.imagesPerSecondRuns.length > 0).map((m) => m.parameterCount),
+      );
+      if (counts.size > 1) {
+        acc.get(key(model, batch, variants[0].id))!.errors.push(
+          `${model}: parameter counts differ between variants (${[...counts].join(" vs ")})`,
+        );
+      }
       const torch = acc.get(key(model, batch, "torch"));
       const torchIps = torch && torch.imagesPerSecondRuns.length > 0
         ? median(torch.imagesPerSecondRuns)
@@ -590,6 +600,19 @@ function fmt(x: number | undefined, digits = 0): string {
   return x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
 }
 
+function modelNotes(rows: Row[]): string[] {
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (!seen.has(r.model) && r.parameterCount) {
+      seen.add(r.model);
+      notes.push(`- ${r.model}: ${r.parameterCount.toLocaleString("en-US")} parameters`);
+    }
+  }
+  for (const r of rows) for (const e of r.errors) notes.push(`- **error**: ${e}`);
+  return notes;
+}
+
 function modelRowsMarkdown(rows: Row[]): string[] {
   const lines = [
     "| model | batch | variant | images/s (median) | best run | ours/PyTorch (median) | ours/PyTorch (best runs) | CPU ms/image | CPU PyTorch/ours | runs | tensors stable | peak RSS MiB |",
@@ -637,12 +660,12 @@ function report(results: Record<string, unknown>): string {
   const train = results.train as Row[] | undefined;
   if (train) {
     lines.push("## Training (SGD step: forward, backward, update), images/s", "");
-    lines.push(...modelRowsMarkdown(train), "");
+    lines.push(...modelRowsMarkdown(train), "", ...modelNotes(train), "");
   }
   const infer = results.infer as Row[] | undefined;
   if (infer) {
     lines.push("## Inference (evaluation-mode forward), images/s", "");
-    lines.push(...modelRowsMarkdown(infer), "");
+    lines.push(...modelRowsMarkdown(infer), "", ...modelNotes(infer), "");
   }
   const cutmix = results.cutmix as CutMixFigures | undefined;
   if (cutmix) {
