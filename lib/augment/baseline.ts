@@ -32,18 +32,22 @@ import type { Tensor4D } from "@tensorflow/tfjs-node";
 import { checkImages, checkInteger, checkProbability } from "./validate.ts";
 
 /**
- * CIFAR-10 training-set per-channel mean (RGB) of [0, 1] pixels, from the original archive.
- * (The official CutMix code normalises both CIFARs with [125.3, 123.0, 113.9] / 255, which is
- * this to 3 decimals. The JPEG-derived copy in this project's shared data measures
- * [0.4913, 0.4821, 0.4465].)
+ * CIFAR-10 per-channel mean (RGB) of [0, 1] pixels, exactly as the official CutMix code
+ * (clovaai/CutMix-PyTorch `train.py`: [125.3, 123.0, 113.9] / 255, used for both CIFARs). The
+ * original archive measures [0.4914, 0.4822, 0.4465]; the JPEG-derived copy in this project's
+ * shared data [0.4913, 0.4821, 0.4465].
  */
-export const CIFAR10_MEAN: readonly number[] = Object.freeze([0.4914, 0.4822, 0.4465]);
+export const CIFAR10_MEAN: readonly number[] = Object.freeze([
+  125.3 / 255,
+  123.0 / 255,
+  113.9 / 255,
+]);
 /**
- * CIFAR-10 training-set per-channel standard deviation (RGB, over all pixels) of [0, 1] pixels.
- * (Official CutMix code: [63.0, 62.1, 66.7] / 255. The JPEG-derived copy here measures
- * [0.2452, 0.2428, 0.2606]: JPEG smooths.)
+ * CIFAR-10 per-channel standard deviation (RGB) of [0, 1] pixels, exactly as the official CutMix
+ * code: [63.0, 62.1, 66.7] / 255. (The JPEG-derived shared copy measures [0.2452, 0.2428, 0.2606]:
+ * JPEG smooths.)
  */
-export const CIFAR10_STD: readonly number[] = Object.freeze([0.2470, 0.2435, 0.2616]);
+export const CIFAR10_STD: readonly number[] = Object.freeze([63.0 / 255, 62.1 / 255, 66.7 / 255]);
 /** CIFAR-100 training-set per-channel mean (RGB) of [0, 1] pixels. */
 export const CIFAR100_MEAN: readonly number[] = Object.freeze([0.5071, 0.4865, 0.4409]);
 /** CIFAR-100 training-set per-channel standard deviation (RGB) of [0, 1] pixels. */

@@ -21,7 +21,7 @@ import {
 import { createResNet, type ResNetOptions, resolveResNetOptions } from "./resnet.ts";
 
 export type { ForwardOptions, ForwardResult, ImageClassifier } from "./model.ts";
-export { CIFAR10_MEAN, CIFAR10_STD } from "./model.ts";
+export { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 export type { PyramidNetOptions } from "./pyramidnet.ts";
 export type { ResNetOptions } from "./resnet.ts";
 

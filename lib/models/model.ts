@@ -19,18 +19,42 @@
  * @module
  */
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 import type { FeatureMix } from "../augment/types.ts";
 import type { Random } from "../random.ts";
 import type { DenseParams, ParameterStore } from "./layers.ts";
 
-/** CIFAR-10 per-channel mean of `[0, 1]` pixels (clovaai/CutMix-PyTorch: [125.3, 123.0, 113.9] / 255). */
-export const CIFAR10_MEAN: readonly number[] = Object.freeze([
-  125.3 / 255,
-  123.0 / 255,
-  113.9 / 255,
-]);
-/** CIFAR-10 per-channel std of `[0, 1]` pixels (clovaai/CutMix-PyTorch: [63.0, 62.1, 66.7] / 255). */
-export const CIFAR10_STD: readonly number[] = Object.freeze([63.0 / 255, 62.1 / 255, 66.7 / 255]);
+/** The input and head options every classifier here takes. */
+export interface ClassifierIOOptions {
+  /** Number of classes; default 10. */
+  readonly numClasses?: number;
+  /** Image channels; default 3. */
+  readonly inputChannels?: number;
+  /** Per-channel mean of the [0, 1] input, subtracted inside the model; default CIFAR-10's. */
+  readonly mean?: readonly number[];
+  /** Per-channel std of the [0, 1] input, divided out inside the model; default CIFAR-10's. */
+  readonly std?: readonly number[];
+}
+
+/** {@link ClassifierIOOptions} with defaults filled in, validated; errors name `model`. */
+export function resolveClassifierIO(
+  options: ClassifierIOOptions,
+  model: string,
+): Required<ClassifierIOOptions> {
+  const numClasses = options.numClasses ?? 10;
+  const inputChannels = options.inputChannels ?? 3;
+  const mean = options.mean ?? CIFAR10_MEAN;
+  const std = options.std ?? CIFAR10_STD;
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new Error(`${model}: numClasses must be an integer ≥ 2, got ${numClasses}`);
+  }
+  if (mean.length !== inputChannels || std.length !== inputChannels || std.some((s) => !(s > 0))) {
+    throw new Error(
+      `${model}: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
+    );
+  }
+  return { numClasses, inputChannels, mean: [...mean], std: [...std] };
+}
 
 /** Options of one forward pass. */
 export interface ForwardOptions {

@@ -44,16 +44,16 @@ import {
 } from "./layers.ts";
 import {
   checkImages,
-  CIFAR10_MEAN,
-  CIFAR10_STD,
+  type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
   type ImageClassifier,
   mixAt,
+  resolveClassifierIO,
 } from "./model.ts";
 
 /** The architecture of a CIFAR PyramidNet. */
-export interface PyramidNetOptions {
+export interface PyramidNetOptions extends ClassifierIOOptions {
   /** 6n + 2 (basic blocks) or 9n + 2 (bottleneck), n ≥ 1: e.g. 110 basic, 200 or 272 bottleneck. */
   readonly depth: number;
   /** Total widening α: the last stage ends α channels wider than the stem's 16 (before 4×). */
@@ -62,14 +62,6 @@ export interface PyramidNetOptions {
   readonly bottleneck?: boolean;
   /** ShakeDrop's drop probability at the last block (linearly less before it); off if absent/0. */
   readonly shakeDrop?: number;
-  /** Number of classes; default 10. */
-  readonly numClasses?: number;
-  /** Image channels; default 3. */
-  readonly inputChannels?: number;
-  /** Per-channel input mean; default CIFAR-10's. */
-  readonly mean?: readonly number[];
-  /** Per-channel input std; default CIFAR-10's. */
-  readonly std?: readonly number[];
 }
 
 /** Python 3's `round` for the widths: to nearest, ties to even. */
@@ -138,27 +130,13 @@ export function resolvePyramidNetOptions(options: PyramidNetOptions): Required<P
   if (!(shakeDropFinal >= 0 && shakeDropFinal <= 1)) {
     throw new Error(`PyramidNet: shakeDrop must be in [0, 1], got ${options.shakeDrop}`);
   }
-  const numClasses = options.numClasses ?? 10;
-  const inputChannels = options.inputChannels ?? 3;
-  const mean = options.mean ?? CIFAR10_MEAN;
-  const std = options.std ?? CIFAR10_STD;
-  if (!Number.isInteger(numClasses) || numClasses < 2) {
-    throw new Error(`PyramidNet: numClasses must be an integer ≥ 2, got ${numClasses}`);
-  }
-  if (mean.length !== inputChannels || std.length !== inputChannels || std.some((s) => !(s > 0))) {
-    throw new Error(
-      `PyramidNet: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
-    );
-  }
+  const io = resolveClassifierIO(options, "PyramidNet");
   return {
     depth,
     alpha,
     bottleneck,
     shakeDrop: shakeDropFinal,
-    numClasses,
-    inputChannels,
-    mean: [...mean],
-    std: [...std],
+    ...io,
   };
 }
 

@@ -37,30 +37,22 @@ import {
 } from "./layers.ts";
 import {
   checkImages,
-  CIFAR10_MEAN,
-  CIFAR10_STD,
+  type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
   type ImageClassifier,
   mixAt,
+  resolveClassifierIO,
 } from "./model.ts";
 
 /** The architecture of a CIFAR ResNet. */
-export interface ResNetOptions {
+export interface ResNetOptions extends ClassifierIOOptions {
   /** 6n + 2 with n ≥ 1: 8, 14, 20, 32, 44, 56, 110, … */
   readonly depth: number;
   /** Widths of the three stages (the stem has the first); default [16, 32, 64]. */
   readonly widths?: readonly [number, number, number];
   /** Projection shortcut "B" (1×1 conv + BN, default) or parameter-free "A". */
   readonly shortcut?: "A" | "B";
-  /** Number of classes; default 10. */
-  readonly numClasses?: number;
-  /** Image channels; default 3. */
-  readonly inputChannels?: number;
-  /** Per-channel input mean; default CIFAR-10's. */
-  readonly mean?: readonly number[];
-  /** Per-channel input std; default CIFAR-10's. */
-  readonly std?: readonly number[];
 }
 
 interface BasicBlock {
@@ -103,26 +95,12 @@ export function resolveResNetOptions(options: ResNetOptions): Required<ResNetOpt
   if (shortcut !== "A" && shortcut !== "B") {
     throw new Error(`ResNet: shortcut must be "A" or "B", got ${JSON.stringify(shortcut)}`);
   }
-  const numClasses = options.numClasses ?? 10;
-  const inputChannels = options.inputChannels ?? 3;
-  const mean = options.mean ?? CIFAR10_MEAN;
-  const std = options.std ?? CIFAR10_STD;
-  if (!Number.isInteger(numClasses) || numClasses < 2) {
-    throw new Error(`ResNet: numClasses must be an integer ≥ 2, got ${numClasses}`);
-  }
-  if (mean.length !== inputChannels || std.length !== inputChannels || std.some((s) => !(s > 0))) {
-    throw new Error(
-      `ResNet: mean [${mean}] and std [${std}] need ${inputChannels} entries with std > 0`,
-    );
-  }
+  const io = resolveClassifierIO(options, "ResNet");
   return {
     depth,
     widths: [...widths] as [number, number, number],
     shortcut,
-    numClasses,
-    inputChannels,
-    mean: [...mean],
-    std: [...std],
+    ...io,
   };
 }
 
