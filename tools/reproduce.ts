@@ -26,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { basename, join, resolve } from "node:path";
 import { ensureJupyter } from "./setup/jupyter.ts";
+import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { describeMachine } from "../lib/reports/machine.ts";
 import { type IndexEntry, renderIndexPage } from "../lib/reports/index_page.ts";
 import { loadResults, type SavedResults } from "../lib/reports/results.ts";
@@ -43,7 +44,7 @@ const CELL_TIMEOUT_S: Record<ReproductionScale, number> = { smoke: 900, cpu: 0, 
  * Prints one JSON line `{"error": null | "..."}` on stdout; progress goes to stderr.
  */
 const DRIVER = String.raw`
-import json, sys, time
+import json, os, sys, time
 import nbformat
 from jinja2 import DictLoader
 from nbclient import NotebookClient
@@ -83,7 +84,8 @@ try:
 except Exception as e:  # CellExecutionError, CellTimeoutError, DeadKernelError, ...
     text = str(e).strip()
     error = type(e).__name__ + ": " + (text[-1500:] if len(text) > 1500 else text)
-nbformat.write(nb, out_ipynb)
+nbformat.write(nb, out_ipynb + ".tmp")
+os.replace(out_ipynb + ".tmp", out_ipynb)
 
 # nbconvert's lab template, minus the scripts it loads from CDNs (the report must open offline),
 # with SVG outputs inline as DOM nodes (a browser check can inspect them) instead of base64 <img>.
@@ -103,7 +105,6 @@ title = nb.metadata.get("title") or src.rsplit("/", 1)[-1].removesuffix(".ipynb"
 body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
 with open(out_html + ".tmp", "w", encoding="utf-8") as f:
     f.write(body)
-import os
 os.replace(out_html + ".tmp", out_html)
 print(json.dumps({"error": error}))
 `;
@@ -184,6 +185,13 @@ async function main(): Promise<number> {
   const names = selectNotebooks([...Deno.readDirSync(notebooksDir)].map((e) => e.name), only);
   if (names.length === 0) throw new Error(`no notebooks/NN-*.ipynb found in ${notebooksDir}`);
 
+  if (/^2\.(9|\d\d)\./.test(Deno.version.deno)) {
+    console.error(
+      `[reproduce] warning: Deno ${Deno.version.deno}'s Jupyter kernel has been seen to publish outputs after ` +
+        "reporting idle, which nbclient then drops (2.9.6: 0–3 of 9 per run); the project pins 2.8.1. " +
+        "A cell that loses all its outputs fails the run; one that loses some does not.",
+    );
+  }
   const jupyter = await ensureJupyter(root);
   await Deno.mkdir(join(out, "executed"), { recursive: true });
   const machine = describeMachine();
@@ -294,8 +302,7 @@ async function main(): Promise<number> {
     entries,
   });
   const indexPath = join(out, "index.html");
-  await Deno.writeTextFile(`${indexPath}.tmp`, index);
-  await Deno.rename(`${indexPath}.tmp`, indexPath);
+  await writeFileAtomic(indexPath, index);
   const failed = entries.filter((e) => !e.ok && !e.earlier);
   const ran = entries.filter((e) => !e.earlier).length;
   console.error(

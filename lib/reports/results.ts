@@ -22,6 +22,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import type { Displayable } from "./mime.ts";
 import { type ReproductionScale, SCALES } from "./scale.ts";
 import { table } from "./table.ts";
@@ -137,11 +138,8 @@ export async function saveResults(
 ): Promise<Displayable & { path: string }> {
   validateResults(results);
   const saved: SavedResults = { ...results, recordedAt: new Date().toISOString() };
-  await Deno.mkdir(dir, { recursive: true });
   const path = join(dir, `${results.notebook}.results.json`);
-  const temporary = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(temporary, JSON.stringify(saved, null, 2) + "\n");
-  await Deno.rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(saved, null, 2) + "\n");
   return { ...resultsTable(results), path };
 }
 
