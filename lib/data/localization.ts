@@ -1,6 +1,6 @@
 /**
  * A localization set with ground-truth boxes, our stand-in for the paper's weakly-supervised
- * localization benchmarks (CUB-200-2011 and ImageNet boxes, Sec. 4.2, Table 6), which cannot be
+ * localization benchmarks (CUB-200-2011 and ImageNet boxes, Sec. 4.2, Table 9), which cannot be
  * fetched here: real CIFAR images pasted at random positions and scales onto larger canvases
  * (64×64 by default), each with its box.
  *

@@ -1,5 +1,5 @@
 /**
- * Out-of-distribution sets for the uncertainty experiment (CutMix paper, Sec. 4.4, Table 10,
+ * Out-of-distribution sets for the uncertainty experiment (CutMix paper, Sec. 4.4, Table 12,
  * following Hendrycks & Gimpel 2017 and ODIN, Liang et al. 2018): a CIFAR-trained model should
  * be less confident on these than on CIFAR test images.
  *

@@ -1,6 +1,6 @@
 /**
  * Robustness to the fast gradient sign method (Goodfellow et al., ICLR 2015), white box, as in the
- * paper's Table 10: ε = 8/255 on images in [0, 1].
+ * paper's Table 11: ε = 8/255 on images in [0, 1].
  *
  *     x_adv = clip(x + ε · sign(∇_x CE(f(x), y)), 0, 1)
  *
@@ -78,7 +78,7 @@ export interface FgsmResult {
   readonly cleanAccuracy: number;
   /** Top-1 accuracy on FGSM images. */
   readonly adversarialAccuracy: number;
-  /** 1 − adversarialAccuracy: the top-1 error under attack (what Table 10 reports). */
+  /** 1 − adversarialAccuracy: the top-1 error under attack (what Table 11 reports). */
   readonly adversarialError: number;
 }
 

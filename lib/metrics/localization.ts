@@ -1,5 +1,5 @@
 /**
- * Weakly supervised object localization from class activation maps (the paper's Table 6 protocol,
+ * Weakly supervised object localization from class activation maps (the paper's Table 9 protocol,
  * after Zhou et al. 2016).
  *
  * From a CAM normalised to [0, 1] (see `cam.ts`):

@@ -6,11 +6,11 @@
  * | paper | function | module |
  * |---|---|---|
  * | top-1 / top-5 error (Tables 1–5, 7, 8) | {@link evaluateTopKErrors}, {@link topKCorrect} | `classification.ts` |
- * | WSOL, top-1 localization accuracy (Table 6) | {@link evaluateLocalization}, {@link classActivationMaps}, {@link boxFromMap} | `localization.ts`, `cam.ts` |
- * | FGSM robustness, ε = 8/255 (Table 10) | {@link evaluateFgsm}, {@link fgsmAttack} | `fgsm.ts` |
+ * | WSOL, top-1 localization accuracy (Table 9) | {@link evaluateLocalization}, {@link classActivationMaps}, {@link boxFromMap} | `localization.ts`, `cam.ts` |
+ * | FGSM robustness, ε = 8/255 (Table 11) | {@link evaluateFgsm}, {@link fgsmAttack} | `fgsm.ts` |
  * | centre / boundary occlusion (Fig. 5a) | {@link evaluateOcclusion}, {@link occlude} | `occlusion.ts` |
  * | in-between class samples (Fig. 5b) | {@link evaluateInBetween} | `inbetween.ts` |
- * | OOD detection, max-softmax baseline (Table 11) | {@link evaluateOod}, {@link oodMetrics} | `ood.ts` |
+ * | OOD detection, max-softmax baseline (Table 12) | {@link evaluateOod}, {@link oodMetrics} | `ood.ts` |
  * | expected calibration error, reliability diagram | {@link evaluateCalibration}, {@link calibration} | `calibration.ts` |
  *
  * Conventions shared by all: top-1 predictions break ties between equal logits toward the lower

@@ -1,6 +1,6 @@
 /**
  * Out-of-distribution detection with the maximum-softmax-probability baseline (Hendrycks & Gimpel,
- * ICLR 2017), as in the paper's Table 11 (after ODIN, Liang et al., ICLR 2018).
+ * ICLR 2017), as in the paper's Table 12 (after ODIN, Liang et al., ICLR 2018).
  *
  * Score s(x) = max_k softmax(f(x))_k. In-distribution is the positive class, and x is called
  * in-distribution when s(x) ≥ t. For a threshold t:

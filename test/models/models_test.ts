@@ -25,7 +25,7 @@ Deno.test("parameter counts match the papers' tables", () => {
   assert.equal(count(parseModelName("pyramidnet110-a48")), 1_772_706);
   // α = 64 (basic) is 2.6M with the reference architecture, not 1.7M.
   assert.equal(count(parseModelName("pyramidnet110-a64")), 2_616_376);
-  // CutMix Table 3 / PyramidNet paper: PyramidNet-200, α = 240, bottleneck, 26.8M.
+  // CutMix Tables 5 and 7 / PyramidNet paper: PyramidNet-200, α = 240, bottleneck, 26.8M.
   assert.equal(count(parseModelName("pyramidnet200-a240-bottleneck")), 26_752_702);
   assert.equal(tf.memory().numTensors, before);
 });
