@@ -4,9 +4,10 @@
  *
  * - always: the npm dependencies (`deno install` into node_modules/) and the native TensorFlow
  *   backend chosen by CUTMIX_BACKEND (see lib/backend.ts and tools/setup/tensorflow.ts);
- * - `--for reproduce`: a project-local Python venv with Jupyter's nbclient/nbconvert and a
- *   project-local Deno kernelspec (tools/setup/jupyter.ts);
- * - `--for test`: Chromium for the report browser test, when the machine can install it.
+ * - `--for reproduce` and `--for test`: a project-local Python venv with Jupyter's
+ *   nbclient/nbconvert and a project-local Deno kernelspec (tools/setup/jupyter.ts);
+ * - `--for test`: also Chromium for the report browser test (tools/setup/chromium.ts), when the
+ *   machine has it or can install it.
  *
  * Everything goes under the project's .cache/ and node_modules/ (plus Deno's own cache in
  * $DENO_DIR, and pip's in $HOME); nothing is installed system-wide except Chromium via apt.
@@ -14,6 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { ensureChromium } from "./setup/chromium.ts";
+import { ensureJupyter } from "./setup/jupyter.ts";
 import { ensureNativeBackend } from "./setup/tensorflow.ts";
 import { log, run } from "./setup/util.ts";
 import { requestedBackend } from "../lib/backend_request.ts";
@@ -57,10 +60,8 @@ try {
   } else {
     await ensureNativeBackend(root, backend);
   }
-  if (values.for === "reproduce") {
-    const { ensureJupyter } = await import("./setup/jupyter.ts");
-    await ensureJupyter(root);
-  }
+  if (values.for === "reproduce" || values.for === "test") await ensureJupyter(root);
+  if (values.for === "test") await ensureChromium();
 } catch (error) {
   console.error(`[setup] FAILED: ${error instanceof Error ? error.message : error}`);
   Deno.exit(1);

@@ -1,19 +1,34 @@
 /**
- * `deno task test [-- deno test args]`: what CI runs. In order: `deno lint`, `deno fmt --check`,
- * `deno check` (every TypeScript file), then `deno test` over test/, then a closing line
- * `tests: N passed, N failed`. Stops at the first failing stage and exits non-zero.
+ * `deno task test [--unit] [deno test args…]`: what CI runs. In order:
+ * 1. `deno lint`, `deno fmt --check`, `deno check` (every TypeScript file);
+ * 2. `deno test` over test/ (the library's tests; extra arguments go to it, e.g. a `--filter`);
+ * 3. unless `--unit`: `deno task reproduce --scale smoke` into .cache/smoke/ (every notebook,
+ *    headless, through real Jupyter, with its own runs cache), then `deno task check-reports` on
+ *    those reports in headless Chromium — skipped with a warning when no Chromium could be had,
+ *    except under CI=true, where that fails;
+ * 4. a closing line `tests: N passed, N failed` (the library's tests, plus one per report stage).
+ * Stops at the first failing stage and exits non-zero.
  * @module
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname!, "..");
 const deno = Deno.execPath();
+const unitOnly = Deno.args[0] === "--unit";
+const testArgs = unitOnly ? Deno.args.slice(1) : Deno.args;
+const smokeDir = join(root, ".cache/smoke");
 
-async function stage(name: string, args: string[]): Promise<string> {
+async function stage(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
   console.log(`\n=== ${name}: deno ${args.join(" ")}`);
   const child = new Deno.Command(deno, {
     args,
     cwd: root,
+    env,
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -45,13 +60,62 @@ function summarize(output: string): { passed: number; failed: number } | undefin
   return match ? { passed: Number(match[1]), failed: Number(match[2]) } : undefined;
 }
 
+/** The Chromium setup found, if any (same search as tools/setup/chromium.ts, without installing). */
+async function haveChromium(): Promise<boolean> {
+  for (
+    const candidate of [Deno.env.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]
+  ) {
+    if (!candidate) continue;
+    try {
+      if (
+        (await new Deno.Command(candidate, { args: ["--version"], stdout: "null", stderr: "null" })
+          .output()).success
+      ) {
+        return true;
+      }
+    } catch { /* not installed */ }
+  }
+  return false;
+}
+
 await stage("lint", ["lint"]);
 await stage("format", ["fmt", "--check"]);
 await stage("type-check", ["check", "."]);
-const output = await stage("test", ["test", "-A", ...Deno.args]);
+const output = await stage("test", ["test", "-A", ...testArgs]);
 const counts = summarize(output);
 if (!counts || counts.passed === 0) {
   console.error("no tests ran");
   Deno.exit(1);
 }
-console.log(`tests: ${counts.passed} passed, ${counts.failed} failed`);
+let { passed } = counts;
+if (!unitOnly) {
+  const reports = join(smokeDir, "reports");
+  await Deno.remove(reports, { recursive: true }).catch(() => {});
+  // Its own runs cache: smoke models must never be mistaken for real ones in runs/.
+  await stage("reproduce (smoke)", [
+    "task",
+    "--quiet",
+    "reproduce",
+    "--scale",
+    "smoke",
+    "--out",
+    reports,
+  ], {
+    CUTMIX_RUNS_DIR: join(smokeDir, "runs"),
+  });
+  passed++;
+  if (await haveChromium()) {
+    await stage("reports in Chromium", ["task", "--quiet", "check-reports", "--dir", reports]);
+    passed++;
+  } else if (Deno.env.get("CI") === "true") {
+    console.error("CI=true but no Chromium: the report browser check cannot run");
+    Deno.exit(1);
+  } else {
+    console.warn("\n=== reports in Chromium: SKIPPED (no Chromium; see `./run setup --for test`)");
+  }
+  if (!existsSync(join(reports, "index.html"))) {
+    console.error(`reproduce wrote no ${reports}/index.html`);
+    Deno.exit(1);
+  }
+}
+console.log(`tests: ${passed} passed, ${counts.failed} failed`);
