@@ -14,6 +14,7 @@
  * @module
  */
 import { tf } from "../backend.ts";
+import { fusedKernelsActive, softmaxCrossEntropy } from "../native_kernels.ts";
 import type { Scalar, Tensor2D } from "@tensorflow/tfjs-node";
 
 /**
@@ -40,5 +41,7 @@ export function softTargetCrossEntropy(logits: Tensor2D, targets: Tensor2D): Sca
   if (logits.shape[0] < 1) {
     throw new Error(`logits must hold at least one row, got [${logits.shape}]`);
   }
+  // On native TensorFlow: one SoftmaxCrossEntropyWithLogits kernel, whose gradient comes with it.
+  if (fusedKernelsActive()) return softmaxCrossEntropy(logits, targets);
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1))));
 }
