@@ -3,7 +3,7 @@
  * machine in the same invocation, CutMix's cost per batch, the input pipeline's throughput, and
  * memory/tensor-count stability. See bench/README.md for what each figure means.
  *
- *   deno task bench [--quick] [--only train,infer,cutmix,pipeline,profile] [--rounds N]
+ *   deno task bench [--quick] [--only train,paired,infer,cutmix,pipeline,profile] [--rounds N]
  *                   [--models resnet20,pyramidnet38-a64] [--no-torch]
  *
  * Every training/inference figure comes from separate worker processes (bench/worker.ts for ours,
@@ -25,7 +25,7 @@ const ROOT = dirname(BENCH_DIR);
 const OUT_DIR = join(BENCH_DIR, "out");
 const VENV = join(ROOT, ".cache", "venv-bench");
 const VENV_PYTHON = join(VENV, "bin", "python");
-const SECTIONS = ["train", "infer", "cutmix", "pipeline", "profile"] as const;
+const SECTIONS = ["train", "paired", "infer", "cutmix", "pipeline", "profile"] as const;
 type Section = typeof SECTIONS[number];
 
 /** One way of running a model: PyTorch, or ours with or without the proposed changes. */
@@ -33,18 +33,17 @@ interface Variant {
   id: string;
   label: string;
   torch?: boolean;
-  /** Run lib/models with bench/experiments/fused_layers.ts as its layers.ts. */
-  fused?: boolean;
+  /** `CUTMIX_FUSED_KERNELS=0`: lib's plain tfjs compositions instead of the fused native kernels. */
+  plain?: boolean;
   /** TF_NUM_INTRAOP_THREADS = cores, TF_NUM_INTEROP_THREADS = 1 (else both unset). */
   threads?: boolean;
 }
 
 const VARIANTS: Variant[] = [
   { id: "torch", label: "PyTorch (reference)", torch: true },
-  { id: "lib", label: "ours: lib/models as is" },
-  { id: "lib+threads", label: "ours: + TF threads (intra=cores, inter=1)", threads: true },
-  { id: "fused", label: "ours: + fused BN/ReLU/CE kernels", fused: true },
-  { id: "fused+threads", label: "ours: fused kernels + TF threads", fused: true, threads: true },
+  { id: "plain", label: "ours: plain tfjs compositions (CUTMIX_FUSED_KERNELS=0)", plain: true },
+  { id: "lib", label: "ours: lib as is (fused native kernels)" },
+  { id: "lib+threads", label: "ours: lib + TF threads (intra=cores, inter=1)", threads: true },
 ];
 
 interface Options {
@@ -72,7 +71,7 @@ function parseOptions(): Options {
   });
   if (values.help) {
     console.log(
-      "deno task bench [--quick] [--only train,infer,cutmix,pipeline,profile] [--rounds N] " +
+      "deno task bench [--quick] [--only train,paired,infer,cutmix,pipeline,profile] [--rounds N] " +
         "[--models resnet20,pyramidnet38-a64] [--no-torch] [--from-json bench/out/latest.json]",
     );
     Deno.exit(0);
@@ -216,25 +215,17 @@ async function ensureTorch(): Promise<{ ok: true; version: string } | { ok: fals
 
 const THREAD_VARS = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"];
 
-async function fusedImportMap(): Promise<string> {
-  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
-  const override = {
-    "../../lib/models/layers.ts": "../experiments/fused_layers.ts",
-    "../../lib/training/loss.ts": "../experiments/fused_loss.ts",
-  };
-  const map = {
-    imports: config.imports ?? {},
-    // Paths are relative to this file (bench/out/). Only lib/models/, lib/training/ and the worker
-    // see the swap; the fused modules themselves import the originals.
-    scopes: {
-      "../../lib/models/": override,
-      "../../lib/training/": override,
-      "../worker.ts": override,
-    },
-  };
-  const path = join(OUT_DIR, "fused_import_map.json");
-  await writeAtomic(path, JSON.stringify(map, null, 2) + "\n");
-  return path;
+/** The environment of a worker for `variant` (thread and kernel switches set or cleared). */
+function variantEnv(variant: Variant): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const k of [...THREAD_VARS, "CUTMIX_FUSED_KERNELS"]) delete env[k];
+  if (variant.threads) {
+    env.TF_NUM_INTRAOP_THREADS = String(cores());
+    env.TF_NUM_INTEROP_THREADS = "1";
+  }
+  if (variant.plain) env.CUTMIX_FUSED_KERNELS = "0";
+  env.BENCH_TORCH_THREADS = String(cores());
+  return env;
 }
 
 interface Measured {
@@ -244,33 +235,20 @@ interface Measured {
   peakRssBytes: number;
   tfNumBytes: number;
   parameterCount: number;
-  fusedLayers?: boolean;
   errors: string[];
 }
 
-async function runVariant(
-  variant: Variant,
-  job: Job,
-  importMap: string,
-): Promise<JobResult | { error: string }> {
-  const threadEnv: Record<string, string> = variant.threads
-    ? { TF_NUM_INTRAOP_THREADS: String(cores()), TF_NUM_INTEROP_THREADS: "1" }
-    : {};
+async function runVariant(variant: Variant, job: Job): Promise<JobResult | { error: string }> {
   const out = variant.torch
-    ? await run(VENV_PYTHON, [join(BENCH_DIR, "pytorch_reference.py"), JSON.stringify(job)], {
-      BENCH_TORCH_THREADS: String(cores()),
-    })
+    ? await run(
+      VENV_PYTHON,
+      [join(BENCH_DIR, "pytorch_reference.py"), JSON.stringify(job)],
+      variantEnv(variant),
+    )
     : await run(
       Deno.execPath(),
-      [
-        "run",
-        "-A",
-        ...(variant.fused ? [`--import-map=${importMap}`] : []),
-        join(BENCH_DIR, "worker.ts"),
-        JSON.stringify(job),
-      ],
-      threadEnv,
-      variant.threads ? [] : THREAD_VARS,
+      ["run", "-A", join(BENCH_DIR, "worker.ts"), JSON.stringify(job)],
+      variantEnv(variant),
     );
   const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (out.code !== 0 || line === undefined) {
@@ -306,7 +284,6 @@ async function measureModels(
   batches: number[],
   variants: Variant[],
   options: Options,
-  importMap: string,
 ): Promise<Row[]> {
   const acc = new Map<string, Measured>();
   const key = (m: string, b: number, v: string) => `${m}|${b}|${v}`;
@@ -334,7 +311,7 @@ async function measureModels(
             errors: [],
           };
           acc.set(k, m);
-          const r = await runVariant(variant, job, importMap);
+          const r = await runVariant(variant, job);
           if ("error" in r) {
             m.errors.push(r.error);
             console.log(`  ! ${r.error}`);
@@ -348,8 +325,10 @@ async function measureModels(
             const counts = r.numTensorsAfterRuns;
             m.numTensorsStable &&= counts.every((c) => c === counts[0]);
             m.tfNumBytes = r.tfNumBytes;
-            if (variant.fused && !r.fusedLayers) {
-              m.errors.push("the fused layers did not load (import map not applied)");
+            if (r.fusedKernels === Boolean(variant.plain)) {
+              m.errors.push(
+                `${variant.id}: fused kernels ${r.fusedKernels ? "on" : "off"}, not as asked`,
+              );
             }
           }
           console.log(
@@ -414,6 +393,162 @@ async function measureModels(
   return rows;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Paired: PyTorch and ours alive side by side, timed runs alternating
+
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) {
+      if (buffer) yield buffer;
+      return;
+    }
+    buffer += value;
+    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+      yield buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+    }
+  }
+}
+
+/** A worker in paired mode: warmed up, doing one timed run per request. */
+class ServingWorker {
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #lines: AsyncGenerator<string>;
+  private constructor(readonly variant: Variant, child: Deno.ChildProcess) {
+    this.#child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.#lines = linesOf(child.stdout);
+  }
+
+  static async start(variant: Variant, job: Job): Promise<ServingWorker> {
+    const env = variantEnv(variant);
+    const [cmd, args] = variant.torch
+      ? [VENV_PYTHON, [join(BENCH_DIR, "pytorch_reference.py"), JSON.stringify(job)]]
+      : [Deno.execPath(), ["run", "-A", join(BENCH_DIR, "worker.ts"), JSON.stringify(job)]];
+    const child = new Deno.Command(cmd, {
+      args,
+      cwd: ROOT,
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const worker = new ServingWorker(variant, child);
+    await worker.#expect("READY");
+    return worker;
+  }
+
+  async #expect(prefix: string): Promise<string> {
+    for (;;) {
+      const { value, done } = await this.#lines.next();
+      if (done) throw new Error(`${this.variant.id}: worker exited before "${prefix}"`);
+      if (value.startsWith(prefix)) return value;
+    }
+  }
+
+  /** One timed run: images/s. */
+  async run(): Promise<number> {
+    await this.#stdin.write(new TextEncoder().encode("run\n"));
+    const line = await this.#expect("RUN ");
+    return Number(line.split(" ")[1]);
+  }
+
+  /** Ends the worker; returns its RESULT (memory, tensor counts). */
+  async close(): Promise<JobResult> {
+    await this.#stdin.close();
+    const line = await this.#expect("RESULT ");
+    await this.#child.status;
+    return JSON.parse(line.slice("RESULT ".length));
+  }
+}
+
+interface PairedFigures {
+  model: string;
+  batch: number;
+  cycles: number;
+  variants: {
+    id: string;
+    label: string;
+    /** Median images/s over the cycles. */
+    imagesPerSecond: number;
+    /** Median over cycles of (this variant's run / PyTorch's run in the same cycle). */
+    ratioToTorch?: number;
+    imagesPerSecondRuns: number[];
+    numTensorsStable?: boolean;
+  }[];
+  error?: string;
+}
+
+/**
+ * PyTorch and our variants as live processes, all warmed up; then cycles in which each does one
+ * timed run in turn (the order rotating from cycle to cycle). Load that changes over seconds hits
+ * all of a cycle alike, so the per-cycle ratios are steadier than ratios of separate medians.
+ */
+async function measurePaired(
+  model: string,
+  batch: number,
+  variants: Variant[],
+  options: Options,
+): Promise<PairedFigures> {
+  const cycles = options.quick ? 5 : 12;
+  const job: Job = {
+    task: "train",
+    model,
+    batch,
+    runs: 0,
+    stepsPerRun: 3,
+    warmupSteps: 3,
+    serve: true,
+  };
+  const workers: ServingWorker[] = [];
+  try {
+    for (const v of variants) workers.push(await ServingWorker.start(v, job));
+    const runs = workers.map(() => [] as number[]);
+    for (let c = 0; c < cycles; c++) {
+      for (let k = 0; k < workers.length; k++) {
+        const i = (c + k) % workers.length;
+        runs[i].push(await workers[i].run());
+      }
+    }
+    const results: JobResult[] = [];
+    for (const w of workers) results.push(await w.close());
+    workers.length = 0;
+    const torchIndex = variants.findIndex((v) => v.torch);
+    return {
+      model,
+      batch,
+      cycles,
+      variants: variants.map((v, i) => ({
+        id: v.id,
+        label: v.label,
+        imagesPerSecond: median(runs[i]),
+        ratioToTorch: torchIndex >= 0 && i !== torchIndex
+          ? median(runs[i].map((x, c) => x / runs[torchIndex][c]))
+          : undefined,
+        imagesPerSecondRuns: runs[i],
+        numTensorsStable: v.torch
+          ? undefined
+          : results[i].numTensorsAfterRuns.every((n) => n === results[i].numTensorsAfterRuns[0]),
+      })),
+    };
+  } catch (error) {
+    return {
+      model,
+      batch,
+      cycles,
+      variants: [],
+      error: `paired ${model} b${batch}: ${error instanceof Error ? error.message : error}`,
+    };
+  } finally {
+    for (const w of workers) await w.close().catch(() => {});
+  }
+}
+
 interface ProfileFigures {
   variant: string;
   label: string;
@@ -430,12 +565,11 @@ interface ProfileFigures {
 async function measureProfiles(
   model: string,
   variants: Variant[],
-  importMap: string,
 ): Promise<ProfileFigures[]> {
   const out: ProfileFigures[] = [];
   for (const variant of variants) {
     const job: Job = { task: "profile", model, batch: 64, runs: 2, stepsPerRun: 2, warmupSteps: 2 };
-    const r = await runVariant(variant, job, importMap);
+    const r = await runVariant(variant, job);
     if ("error" in r) {
       out.push({
         variant: variant.id,
@@ -686,6 +820,31 @@ function report(results: Record<string, unknown>): string {
       lines.push("");
     }
   }
+  const paired = results.paired as PairedFigures[] | undefined;
+  if (paired) {
+    lines.push(
+      "## Training side by side (paired: all processes alive, one timed run each in turn)",
+      "",
+      "| model | batch | variant | images/s (median) | ours/PyTorch (median of per-cycle ratios) | cycles | tensors stable |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const p of paired) {
+      if (p.error) {
+        lines.push(`| ${p.model} | ${p.batch} | **error**: ${p.error} | | | | |`);
+        continue;
+      }
+      for (const v of p.variants) {
+        lines.push(
+          `| ${p.model} | ${p.batch} | ${v.label} | ${fmt(v.imagesPerSecond, 1)} | ${
+            fmt(v.ratioToTorch, 2)
+          } | ${p.cycles} | ${
+            v.numTensorsStable === undefined ? "–" : v.numTensorsStable ? "yes" : "**NO**"
+          } |`,
+        );
+      }
+    }
+    lines.push("");
+  }
   const profiles = results.profile as ProfileFigures[] | undefined;
   if (profiles) {
     lines.push("## Where a training step's time goes (tf.profile, one step)", "");
@@ -745,23 +904,39 @@ async function main(): Promise<void> {
     console.log(`PyTorch reference unavailable: ${torch.why}. No ours/PyTorch ratio is printed.`);
   }
   const variants = VARIANTS.filter((v) => !v.torch || torch.ok);
-  const importMap = await fusedImportMap();
   const models = options.models;
   let trainRows: Row[] = [];
   if (options.only.includes("train")) {
     console.log("Training throughput…");
-    trainRows = await measureModels("train", models, [64, 128], variants, options, importMap);
+    trainRows = await measureModels("train", models, [64, 128], variants, options);
     results.train = trainRows;
+  }
+  if (options.only.includes("paired")) {
+    console.log("Paired training runs…");
+    const pairedVariants = variants.filter((v) => ["torch", "plain", "lib"].includes(v.id));
+    const figures: PairedFigures[] = [];
+    for (const batch of [64, 128]) {
+      const f = await measurePaired(models[0], batch, pairedVariants, options);
+      console.log(
+        `  ${models[0]} b${batch}: ` +
+          (f.error ?? f.variants.map((v) =>
+            `${v.id} ${v.imagesPerSecond.toFixed(0)} img/s` +
+            (v.ratioToTorch === undefined ? "" : ` (×${v.ratioToTorch.toFixed(2)})`)
+          ).join(", ")),
+      );
+      figures.push(f);
+    }
+    results.paired = figures;
   }
   if (options.only.includes("infer")) {
     console.log("Inference throughput…");
-    const inferVariants = variants.filter((v) => ["torch", "lib", "fused+threads"].includes(v.id));
-    results.infer = await measureModels("infer", models, [128], inferVariants, options, importMap);
+    const inferVariants = variants.filter((v) => ["torch", "plain", "lib"].includes(v.id));
+    results.infer = await measureModels("infer", models, [128], inferVariants, options);
   }
   if (options.only.includes("profile")) {
     console.log("Profile of one training step…");
-    const profiled = variants.filter((v) => v.id === "lib" || v.id === "fused");
-    results.profile = await measureProfiles(models[0], profiled, importMap);
+    const profiled = variants.filter((v) => v.id === "plain" || v.id === "lib");
+    results.profile = await measureProfiles(models[0], profiled);
   }
   if (options.only.includes("cutmix") || options.only.includes("pipeline")) {
     const { backendInfo } = await import("../lib/backend.ts");

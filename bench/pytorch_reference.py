@@ -13,7 +13,8 @@ Threads: torch.set_num_threads(--threads), by default the machine's cores.
 
 Usage: python bench/pytorch_reference.py '<json job>' where the job is bench/worker.ts's Job
 ({"task": "train"|"infer", "model", "batch", "runs", "stepsPerRun", "warmupSteps"}).
-Prints one line `RESULT <json>` (images/s median over the timed runs, and each run).
+Prints one line `RESULT <json>` (images/s median over the timed runs, and each run). With
+"serve": true in the job it runs the paired protocol of bench/worker.ts instead of "runs".
 """
 
 import json
@@ -166,7 +167,8 @@ def main():
     for _ in range(job["warmupSteps"]):
         step()
     runs, cpu = [], []
-    for _ in range(job["runs"]):
+
+    def timed_run():
         cpu_start = time.process_time()
         start = time.perf_counter()
         for _ in range(job["stepsPerRun"]):
@@ -174,6 +176,18 @@ def main():
         seconds = (time.perf_counter() - start) / job["stepsPerRun"]
         cpu.append(1000 * (time.process_time() - cpu_start) / (job["stepsPerRun"] * batch))
         runs.append(batch / seconds)
+
+    if job.get("serve"):
+        # Paired mode (see bench/worker.ts): one timed run per "run" line on stdin.
+        print("READY", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "run":
+                break
+            timed_run()
+            print(f"RUN {runs[-1]} {cpu[-1]}", flush=True)
+    else:
+        for _ in range(job["runs"]):
+            timed_run()
     result = {
         "job": job,
         "torch": torch.__version__,

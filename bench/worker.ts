@@ -2,7 +2,7 @@
  * One measurement of `deno task bench`, in its own process so each starts from the same state
  * (fresh TensorFlow, no kernels registered by another variant, its own peak memory):
  *
- *   deno run -A [--import-map=bench/out/fused_import_map.json] bench/worker.ts '<json Job>'
+ *   [CUTMIX_FUSED_KERNELS=0] deno run -A bench/worker.ts '<json Job>'
  *
  * Prints one line `RESULT <json>` with the timings. bench/bench.ts runs it; it is not meant to be
  * run by hand except when investigating a single figure.
@@ -10,8 +10,8 @@
  */
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { backendInfo, tf } from "../lib/backend.ts";
-import * as layers from "../lib/models/layers.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../lib/models/mod.ts";
+import { fusedKernelsActive } from "../lib/native_kernels.ts";
 import { Random } from "../lib/random.ts";
 import { createTrainStep } from "../lib/training/loop.ts";
 import { SGD } from "../lib/training/optimizer.ts";
@@ -30,16 +30,18 @@ export interface Job {
   stepsPerRun: number;
   /** Untimed steps first (graph caches, oneDNN primitive caches, allocator). */
   warmupSteps: number;
+  /**
+   * Paired mode: after warm-up print `READY`, then do one timed run per `run` line on stdin and
+   * print `RUN <images/s> <CPU ms/image>`; at end of input print the RESULT line (`runs` ignored).
+   */
+  serve?: boolean;
 }
 
 /** What the worker reports. */
 export interface JobResult {
   job: Job;
-  /**
-   * Whether lib/models ran with bench/experiments/fused_layers.ts in place of layers.ts (and
-   * lib/training with fused_loss.ts in place of loss.ts).
-   */
-  fusedLayers: boolean;
+  /** Whether lib ran TensorFlow's fused kernels (lib/native_kernels.ts) or the plain compositions. */
+  fusedKernels: boolean;
   backend: string;
   parameterCount: number;
   /** Images per second of each timed run. */
@@ -97,6 +99,21 @@ export function processCpuMs(): number {
   }
 }
 
+/** Lines of standard input, without their newlines. */
+async function* stdinLines(): AsyncGenerator<string> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+      yield buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+    }
+  }
+}
+
 /** Runs `job` in this process. */
 export async function runJob(job: Job): Promise<JobResult> {
   const rng = new Random(`bench/${job.model}/${job.batch}`);
@@ -116,10 +133,9 @@ export async function runJob(job: Job): Promise<JobResult> {
     if (!Number.isFinite(loss)) throw new Error(`warm-up step ${i}: non-finite output ${loss}`);
     sampleRss();
   }
-  const fusedLayers = (layers as Record<string, unknown>).FUSED_LAYERS === true;
   const result: JobResult = {
     job,
-    fusedLayers,
+    fusedKernels: fusedKernelsActive(),
     backend: backendInfo.name,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],
@@ -146,7 +162,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     result.kernelCalls = info.kernels.length;
   }
   const msRuns: number[] = [];
-  for (let r = 0; r < job.runs; r++) {
+  const timedRun = () => {
     const cpuStart = processCpuMs();
     const start = performance.now();
     for (let s = 0; s < job.stepsPerRun; s++) step();
@@ -156,6 +172,16 @@ export async function runJob(job: Job): Promise<JobResult> {
     result.imagesPerSecondRuns.push((1000 * job.batch) / ms);
     result.numTensorsAfterRuns.push(tf.memory().numTensors);
     sampleRss();
+  };
+  if (job.serve) {
+    console.log("READY");
+    for await (const line of stdinLines()) {
+      if (line.trim() !== "run") break;
+      timedRun();
+      console.log(`RUN ${result.imagesPerSecondRuns.at(-1)} ${result.cpuMsPerImageRuns.at(-1)}`);
+    }
+  } else {
+    for (let r = 0; r < job.runs; r++) timedRun();
   }
   result.imagesPerSecond = median(result.imagesPerSecondRuns);
   result.msPerStep = median(msRuns);

@@ -9,7 +9,7 @@
 import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
 import { tf } from "../../lib/backend.ts";
 import { median } from "../stats.ts";
-import { batchNormTrain, registerFusedKernels } from "./fused_ops.ts";
+import { batchNormTrain, registerFusedKernels } from "../../lib/native_kernels.ts";
 
 registerFusedKernels();
 for (const c of [16, 17, 18, 20, 24, 32, 33]) {
@@ -52,4 +52,76 @@ for (const c of [16, 17, 18, 20, 24, 32, 33]) {
       `(${((1e6 * fb) / elements).toFixed(2)} ns/element)`,
   );
   tf.dispose([x, up, ...params]);
+}
+
+// Batch-norm backward alone: TensorFlow's FusedBatchNormGradV3 against the same formula from
+// elementwise kernels with the per-channel sums as (a) Sum reductions, (b) MatMuls with a ones
+// row (oneDNN's GEMM handles any channel count).
+//   dβ = Σ dy;  dγ = Σ dy·x̂;  dx = γ·σ⁻¹/R · (R·dy − dβ − x̂·dγ)
+console.log("\nbackward only, [64, 32, 32, C]:");
+interface NativeBackend {
+  binding: Record<string, number>;
+  executeMultipleOutputs(n: string, a: unknown[], i: Tensor[], k: number): Tensor[];
+}
+const nb = tf.backend() as unknown as NativeBackend;
+const floatAttr = (name: string) => ({
+  name,
+  type: nb.binding.TF_ATTR_TYPE,
+  value: nb.binding.TF_FLOAT,
+});
+const gradAttrs = [
+  floatAttr("T"),
+  floatAttr("U"),
+  { name: "epsilon", type: nb.binding.TF_ATTR_FLOAT, value: 1e-5 },
+  { name: "data_format", type: nb.binding.TF_ATTR_STRING, value: "NHWC" },
+  { name: "is_training", type: nb.binding.TF_ATTR_BOOL, value: true },
+];
+for (const c of [16, 17, 19, 32, 33]) {
+  const r = 64 * 32 * 32;
+  const x = tf.randomNormal([64, 32, 32, c]) as Tensor4D;
+  const dy = tf.randomNormal([64, 32, 32, c]) as Tensor4D;
+  const gamma = tf.ones([c]);
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const invStd = tf.rsqrt(tf.add(variance, 1e-5));
+  const ones = tf.ones([1, r]);
+  const fused = () => {
+    const outs = nb.executeMultipleOutputs(
+      "FusedBatchNormGradV3",
+      gradAttrs,
+      [dy, x, gamma, mean, variance, tf.zeros([0])],
+      5,
+    );
+    outs[0].dataSync();
+    tf.dispose(outs);
+  };
+  const composed = (useMatMul: boolean) => () => {
+    tf.tidy(() => {
+      const xHat = tf.mul(tf.sub(x, mean), invStd);
+      const sum = (t: Tensor) =>
+        useMatMul ? tf.reshape(tf.matMul(ones, tf.reshape(t, [r, c])), [c]) : tf.sum(t, [0, 1, 2]);
+      const dBeta = sum(dy);
+      const dGamma = sum(tf.mul(dy, xHat));
+      const dx = tf.mul(
+        tf.mul(tf.mul(gamma, invStd), 1 / r),
+        tf.sub(tf.sub(tf.mul(dy, r), dBeta), tf.mul(xHat, dGamma)),
+      );
+      dx.dataSync();
+    });
+  };
+  const time = (f: () => void) => {
+    for (let i = 0; i < 2; i++) f();
+    const runs: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const t = performance.now();
+      for (let i = 0; i < 5; i++) f();
+      runs.push((performance.now() - t) / 5);
+    }
+    return median(runs);
+  };
+  console.log(
+    `C=${c}: FusedBatchNormGradV3 ${time(fused).toFixed(2)} ms, composed with Sum ${
+      time(composed(false)).toFixed(2)
+    } ms, composed with MatMul ${time(composed(true)).toFixed(2)} ms`,
+  );
+  tf.dispose([x, dy, gamma, mean, variance, invStd, ones]);
 }

@@ -3,10 +3,8 @@
  * 1e-4) over ResNet-20's variables, with tfjs ops (6 kernels per variable), against a forward +
  * backward pass of the same model, in one process.
  *
- *   deno run -A bench/experiments/optimizer_cost.ts [--fused]
- *
- * (`--fused` is informational: run it under bench/out/fused_import_map.json to use the fused
- * layers for the forward/backward part.)
+ *   deno run -A bench/experiments/optimizer_cost.ts      # lib with its fused kernels
+ *   CUTMIX_FUSED_KERNELS=0 deno run -A bench/experiments/optimizer_cost.ts   # plain compositions
  * @module
  */
 import type { Scalar, Tensor, Tensor4D, Variable } from "@tensorflow/tfjs-node";
