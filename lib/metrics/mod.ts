@@ -12,6 +12,7 @@
  * | in-between class samples (Fig. 5b) | {@link evaluateInBetween} | `inbetween.ts` |
  * | OOD detection, max-softmax baseline (Table 12) | {@link evaluateOod}, {@link oodMetrics} | `ood.ts` |
  * | expected calibration error, reliability diagram | {@link evaluateCalibration}, {@link calibration} | `calibration.ts` |
+ * | linear probe of frozen features (Table 10 analogue) | {@link linearProbe}, {@link extractFeatures} | `linear_probe.ts` |
  *
  * Conventions shared by all: top-1 predictions break ties between equal logits toward the lower
  * class index, and a row with a NaN logit counts as wrong; no metric disposes the batches it is
@@ -119,3 +120,15 @@ export {
   evaluateCalibration,
   type ReliabilityBin,
 } from "./calibration.ts";
+export {
+  DEFAULT_PROBE_LEARNING_RATE,
+  DEFAULT_PROBE_STEPS,
+  type ExtractedFeatures,
+  extractFeatures,
+  type FeatureExtractor,
+  inferenceFeatures,
+  linearProbe,
+  type LinearProbeOptions,
+  type LinearProbeResult,
+  PROBE_STANDARDIZE_EPSILON,
+} from "./linear_probe.ts";
