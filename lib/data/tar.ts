@@ -7,7 +7,7 @@
  * octal or GNU base-256. Each header's checksum is verified. Only regular files and directories
  * are returned; links and devices are skipped (they are never extracted). A member whose data
  * runs past the end of the archive, or an archive that stops mid-header, is an error naming the
- * archive and the member.
+ * archive and the member. {@link readTarGz} gunzips a `.tar.gz` first (`node:zlib`).
  *
  * @example
  * ```ts
@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { gunzipSync } from "node:zlib";
 
 /** One member of a tar archive. */
 export interface TarEntry {
@@ -145,6 +146,18 @@ export function readTar(tar: Uint8Array, archiveLabel: string): TarEntry[] {
     );
   }
   return entries;
+}
+
+/** Decompresses and lists a `.tar.gz`, with errors naming the file. */
+export function readTarGz(gzipped: Uint8Array, archiveLabel: string): TarEntry[] {
+  let tar: Uint8Array;
+  try {
+    tar = gunzipSync(gzipped);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${archiveLabel}: not a readable gzip file (${why}); truncated or corrupt?`);
+  }
+  return readTar(tar, archiveLabel);
 }
 
 function writeOctal(header: Uint8Array, start: number, length: number, value: number): void {
