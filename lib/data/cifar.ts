@@ -219,5 +219,7 @@ export async function loadCifarFromArchive(
     })),
     format,
   );
-  return cifarDataset(format, split, summary.classNames, records);
+  return cifarDataset(format, split, summary.classNames, records, {
+    coarseClassNames: summary.coarseClassNames,
+  });
 }

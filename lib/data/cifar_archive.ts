@@ -40,6 +40,8 @@ export interface CifarArchiveSummary {
   readonly testPerClass: readonly number[];
   /** Class names from the names file. */
   readonly classNames: readonly string[];
+  /** CIFAR-100 only: superclass names from the coarse names file. */
+  readonly coarseClassNames?: readonly string[];
 }
 
 function perClass(labels: Int32Array, numClasses: number): number[] {
@@ -110,8 +112,9 @@ export function validateCifarArchive(
     format.numClasses,
     `${archiveLabel}: ${format.directory}/${format.classNamesFile}`,
   );
+  let coarseClassNames: string[] | undefined;
   if (format.coarseNamesFile) {
-    parseClassNames(
+    coarseClassNames = parseClassNames(
       decoder.decode(members.get(`${format.directory}/${format.coarseNamesFile}`)!),
       format.numCoarseClasses!,
       `${archiveLabel}: ${format.directory}/${format.coarseNamesFile}`,
@@ -138,5 +141,6 @@ export function validateCifarArchive(
     trainPerClass,
     testPerClass,
     classNames,
+    ...(coarseClassNames ? { coarseClassNames } : {}),
   };
 }

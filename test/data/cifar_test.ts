@@ -179,6 +179,11 @@ Deno.test("CIFAR-100: extraction checks superclasses; loading returns fine and c
     assert.equal(test.coarseClassNames![19], "super19");
     assert.equal(test.labels[42], 42);
     assert.equal(test.coarseLabels![42], fixtureCoarse(42));
+    // Reading straight from the archive gives the same dataset, superclass names included.
+    const direct = await loadCifarFromArchive(archive, "cifar100", "test", TINY_CIFAR100);
+    assert.deepEqual(direct.coarseClassNames, test.coarseClassNames);
+    assert.deepEqual(direct.coarseLabels, test.coarseLabels);
+    assert.deepEqual(direct.pixelsNHWC, test.pixelsNHWC);
   });
 });
 
