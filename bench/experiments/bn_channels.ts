@@ -56,7 +56,8 @@ for (const c of [16, 17, 18, 20, 24, 32, 33]) {
 
 // Batch-norm backward alone: TensorFlow's FusedBatchNormGradV3 against the same formula from
 // elementwise kernels with the per-channel sums as (a) Sum reductions, (b) MatMuls with a ones
-// row (oneDNN's GEMM handles any channel count).
+// row (oneDNN's GEMM handles any channel count), and (c) the fused kernel on channels padded to a
+// multiple of 8.
 //   dβ = Σ dy;  dγ = Σ dy·x̂;  dx = γ·σ⁻¹/R · (R·dy − dβ − x̂·dγ)
 console.log("\nbackward only, [64, 32, 32, C]:");
 interface NativeBackend {
@@ -118,6 +119,25 @@ for (const c of [16, 17, 19, 32, 33]) {
     }
     return median(runs);
   };
+  // (c) pad the channels to a multiple of 8, run the fused kernel, slice dx back.
+  const padded = Math.ceil(c / 8) * 8;
+  const padFused = () => {
+    tf.tidy(() => {
+      const extra = padded - c;
+      const pad4 = (t: Tensor) => tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, extra]]);
+      const pad1 = (t: Tensor, value: number) => tf.pad(t, [[0, extra]], value);
+      const outs = nb.executeMultipleOutputs(
+        "FusedBatchNormGradV3",
+        gradAttrs,
+        [pad4(dy), pad4(x), pad1(gamma, 1), pad1(mean, 0), pad1(variance, 1), tf.zeros([0])],
+        5,
+      );
+      tf.slice(outs[0], [0, 0, 0, 0], [-1, -1, -1, c]).dataSync();
+    });
+  };
+  console.log(
+    `C=${c}: padded to ${padded} around FusedBatchNormGradV3 ${time(padFused).toFixed(2)} ms`,
+  );
   console.log(
     `C=${c}: FusedBatchNormGradV3 ${time(fused).toFixed(2)} ms, composed with Sum ${
       time(composed(false)).toFixed(2)
