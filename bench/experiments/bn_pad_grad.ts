@@ -9,13 +9,7 @@
  *   deno run -A bench/experiments/bn_pad_grad.ts [model] [batch]   # default pyramidnet38-a64 64
  * @module
  */
-import type {
-  KernelConfig,
-  NamedTensorMap,
-  Tensor,
-  Tensor2D,
-  Tensor4D,
-} from "@tensorflow/tfjs-node";
+import type { KernelConfig, Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { tf } from "../../lib/backend.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { batchNormTrain, KERNELS, registerFusedKernels } from "../../lib/native_kernels.ts";
