@@ -175,17 +175,29 @@ export function registerFusedKernels(): void {
         Tensor
       >;
       const { epsilon, relu } = attrs as unknown as { epsilon: number; relu: boolean };
-      const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
-      const [dx, dScale, dOffset, r4, r5] = b.executeMultipleOutputs(
-        "FusedBatchNormGradV3",
-        batchNormAttrs(b, epsilon, true),
-        [dBn, x, scale, savedMean, savedVar, reserve3],
-        5,
-      );
-      r4.dispose();
-      r5.dispose();
-      if (relu) dBn.dispose();
-      return [dx, dScale, dOffset];
+      // TensorFlow's CPU FusedBatchNormGradV3 is 2–4× slower when the channel count is not a
+      // multiple of 8 (PyramidNet's widths 17, 18, 19, …; bench/experiments/bn_channels.ts), so
+      // such inputs are padded to the next multiple (scale and variance with 1, the rest with 0:
+      // the extra channels are independent and finite) and the results sliced back.
+      const channels = x.shape[3]!;
+      const extra = (8 - (channels % 8)) % 8;
+      return tf.tidy(() => {
+        const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
+        const pad4 = (t: Tensor) => extra ? tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, extra]]) : t;
+        const pad1 = (t: Tensor, value: number) => extra ? tf.pad(t, [[0, extra]], value) : t;
+        const [dx, dScale, dOffset] = b.executeMultipleOutputs(
+          "FusedBatchNormGradV3",
+          batchNormAttrs(b, epsilon, true),
+          [pad4(dBn), pad4(x), pad1(scale, 1), pad1(savedMean, 0), pad1(savedVar, 1), reserve3],
+          5,
+        );
+        if (!extra) return [dx, dScale, dOffset];
+        return [
+          tf.slice(dx, [0, 0, 0, 0], [-1, -1, -1, channels]),
+          tf.slice(dScale, [0], [channels]),
+          tf.slice(dOffset, [0], [channels]),
+        ];
+      });
     },
   });
   tf.registerGradient({
