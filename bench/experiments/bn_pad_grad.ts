@@ -4,7 +4,8 @@
  * batch-norm backward kernel (`CutmixFusedBatchNormTrainGrad`, lib/native_kernels.ts) for one that
  * pads the channels to a multiple of 8 around the same TensorFlow kernel and slices the results
  * back, checks the gradients agree, and times a PyramidNet training step with each, alternating
- * in one process (paired cycles).
+ * in one process (paired cycles). The padding is now part of lib/native_kernels.ts, so on the
+ * current lib both arms pad; the experiment stays as the record of the measurement.
  *
  *   deno run -A bench/experiments/bn_pad_grad.ts [model] [batch]   # default pyramidnet38-a64 64
  * @module
