@@ -40,9 +40,11 @@ import {
   finishMix,
   type GroupDraw,
   keptFraction,
+  type MixDraw,
   type MixOptions,
   type MixResult,
   prepareBatch,
+  type PreparedBatch,
 } from "./mixing.ts";
 import { checkBoolean, checkOneOf, checkPositive, checkProbability } from "./validate.ts";
 
@@ -162,6 +164,20 @@ export function cutMix(
   labels: Tensor,
   options: CutMixOptions,
 ): MixResult {
+  const { prepared, draw } = planCutMix(imagesNHWC, labels, options);
+  return finishMix(imagesNHWC, prepared, draw);
+}
+
+/**
+ * Validates CutMix's options against the batch and draws its plan (partners, the per-group coin,
+ * λ and the boxes) without touching pixels: {@link cutMix} renders it on the images,
+ * feature-level CutMix rescales its boxes to a feature map.
+ */
+export function planCutMix(
+  imagesNHWC: Tensor4D,
+  labels: Tensor,
+  options: CutMixOptions,
+): { prepared: PreparedBatch; draw: MixDraw } {
   const prepared = prepareBatch(imagesNHWC, labels, options);
   const { height, width, n } = prepared.shape;
   checkCutMixBoxOptions(options, height, width);
@@ -177,5 +193,5 @@ export function cutMix(
     prepared.rng,
     cutMixGroupDrawer(height, width, options, prepared.rng),
   );
-  return finishMix(imagesNHWC, prepared, draw);
+  return { prepared, draw };
 }

@@ -33,14 +33,8 @@
  */
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { type Box, scaleBox } from "./box.ts";
-import {
-  checkCutMixBoxOptions,
-  cutMixGroupDrawer,
-  type CutMixOptions,
-  cutMixTargetWeight,
-  scheduledProbability,
-} from "./cutmix.ts";
-import { drawPlan, keptFraction, type MixDraw, prepareBatch, renderMix } from "./mixing.ts";
+import { type CutMixOptions, cutMixTargetWeight, planCutMix } from "./cutmix.ts";
+import { keptFraction, type MixDraw, renderMix } from "./mixing.ts";
 import { targetsFromLabels } from "./targets.ts";
 import type { FeatureMix, MixLayer } from "./types.ts";
 import { checkInteger } from "./validate.ts";
@@ -115,25 +109,12 @@ export function featureCutMix(
   labels: Tensor,
   options: FeatureCutMixOptions,
 ): FeatureCutMixResult {
-  const prepared = prepareBatch(imagesNHWC, labels, options);
-  const { n, height, width } = prepared.shape;
   const layer = checkMixLayer(options.layer);
-  checkCutMixBoxOptions(options, height, width);
+  const { prepared, draw: imageDraw } = planCutMix(imagesNHWC, labels, options);
+  const { n, height, width } = prepared.shape;
   const size = options.featureSize ?? cifarFeatureSize(layer, height, width);
   const featureHeight = checkInteger(size.height, "featureSize.height", 1);
   const featureWidth = checkInteger(size.width, "featureSize.width", 1);
-  const probability = scheduledProbability(
-    prepared.prob,
-    options.probSchedule ?? "constant",
-    options.trainingProgress,
-  );
-  const imageDraw = drawPlan(
-    n,
-    prepared.granularity,
-    probability,
-    prepared.rng,
-    cutMixGroupDrawer(height, width, options, prepared.rng),
-  );
   const rule = options.target ?? "mixed";
   const lambdaSizesBox = options.fixedSize === undefined && options.minMax === undefined;
   const correct = (options.correctLambda ?? true) || !lambdaSizesBox;
