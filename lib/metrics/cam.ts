@@ -192,3 +192,61 @@ export function classActivationMaps(
     return normalizeMaps(resizeMaps(raw, options.height, options.width, interpolation));
   });
 }
+
+/**
+ * The share of each map's mass that lies inside its box: Σ_{(y,x) ∈ box} m / Σ m, per image.
+ * Used for Figure 1's question ("does the partner class's CAM point at the pasted patch?"): with
+ * min-max normalised maps the mass is non-negative, and a map that ignores the box entirely scores
+ * 0, one that sits only inside it scores 1; a flat map scores the box's area fraction (chance).
+ * A map with no mass (all zero) or an image without a box (`null`) gives `NaN`.
+ *
+ * @param mapsNHW non-negative maps [N, H, W] (e.g. {@link classActivationMaps}' output).
+ * @param boxes one half-open box in the maps' pixel grid per image, or `null`.
+ * @returns N shares in [0, 1].
+ * @throws Error when the box count differs from N or a box leaves the map.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../backend.ts";
+ * import { mapMassInBoxes } from "./cam.ts";
+ * const maps = tf.tensor3d([[[1, 1], [0, 2]]]); // total mass 4; column 1 holds 1 + 2
+ * const [share] = mapMassInBoxes(maps, [{ y0: 0, x0: 1, y1: 2, x1: 2 }]); // 3 / 4
+ * maps.dispose();
+ * ```
+ */
+export function mapMassInBoxes(
+  mapsNHW: Tensor3D,
+  boxes: readonly ({ y0: number; x0: number; y1: number; x1: number } | null)[],
+): Float64Array {
+  const [n, height, width] = mapsNHW.shape;
+  if (boxes.length !== n) {
+    throw new Error(`mapMassInBoxes: ${boxes.length} boxes for ${n} maps`);
+  }
+  const data = mapsNHW.dataSync();
+  const shares = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const box = boxes[i];
+    if (box === null) {
+      shares[i] = Number.NaN;
+      continue;
+    }
+    const { y0, x0, y1, x1 } = box;
+    if (!(0 <= y0 && y0 <= y1 && y1 <= height && 0 <= x0 && x0 <= x1 && x1 <= width)) {
+      throw new Error(
+        `mapMassInBoxes: box ${i} {y0: ${y0}, x0: ${x0}, y1: ${y1}, x1: ${x1}} is not inside the ${height}×${width} map`,
+      );
+    }
+    let total = 0;
+    let inside = 0;
+    const offset = i * height * width;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const value = data[offset + y * width + x];
+        total += value;
+        if (y >= y0 && y < y1 && x >= x0 && x < x1) inside += value;
+      }
+    }
+    shares[i] = total > 0 ? inside / total : Number.NaN;
+  }
+  return shares;
+}

@@ -53,6 +53,7 @@ export {
   classActivationMaps,
   type Interpolation,
   interpolationMatrix,
+  mapMassInBoxes,
   normalizeMaps,
   rawClassActivationMaps,
   resizeMaps,

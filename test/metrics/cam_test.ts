@@ -4,6 +4,7 @@ import { tf } from "../../lib/backend.ts";
 import {
   classActivationMaps,
   interpolationMatrix,
+  mapMassInBoxes,
   normalizeMaps,
   rawClassActivationMaps,
   resizeMaps,
@@ -152,5 +153,31 @@ Deno.test("classActivationMaps: each image spans exactly [0, 1] at any feature s
     assert.ok(Math.abs(Math.max(...image) - 1) < 1e-6);
   }
   tf.dispose([features, kernel, maps]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("mapMassInBoxes: exact shares, chance level for a flat map, NaN without a box", () => {
+  const before = tf.memory().numTensors;
+  const maps = tf.tensor3d([
+    [[1, 1, 0], [0, 2, 0], [0, 0, 0]], // mass 4
+    [[1, 1, 1], [1, 1, 1], [1, 1, 1]], // flat
+    [[0, 0, 0], [0, 0, 0], [0, 0, 0]], // no mass
+  ]);
+  const shares = mapMassInBoxes(maps, [
+    { y0: 0, x0: 1, y1: 2, x1: 2 }, // column 1, rows 0–1: 1 + 2 of 4
+    { y0: 1, x0: 1, y1: 3, x1: 3 }, // 4 of 9 pixels
+    { y0: 0, x0: 0, y1: 3, x1: 3 },
+  ]);
+  assert.deepEqual(Array.from(shares.subarray(0, 2)), [3 / 4, 4 / 9]);
+  assert.ok(Number.isNaN(shares[2]));
+  const withNull = mapMassInBoxes(maps, [null, { y0: 0, x0: 0, y1: 0, x1: 3 }, null]);
+  assert.ok(Number.isNaN(withNull[0]) && Number.isNaN(withNull[2]));
+  assert.equal(withNull[1], 0); // an empty box holds nothing
+  assert.throws(() => mapMassInBoxes(maps, [null]), /1 boxes for 3 maps/);
+  assert.throws(
+    () => mapMassInBoxes(maps, [null, { y0: 0, x0: 0, y1: 4, x1: 3 }, null]),
+    /box 1 .* is not inside the 3×3 map/,
+  );
+  maps.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
