@@ -4,8 +4,11 @@
  * A chart is sent as `application/vnd.plotly.v1+json` (`{data, layout, config}`, rendered by
  * JupyterLab's plotly extension) and as `text/html`: a `<div>` plus a script that draws it with
  * plotly.js. nbconvert's HTML export keeps only the HTML, and a report must work offline, so the
- * plotly.js bundle (npm `plotly.js-dist-min`, pinned in deno.json, ≈4.8 MB) is inlined into the
- * HTML of the first Plotly chart of a kernel session only; later charts wait for `window.Plotly`.
+ * plotly.js bundle is inlined into the HTML of the first Plotly chart of a kernel session only;
+ * later charts wait for `window.Plotly`. The bundle is plotly's official cartesian partial build
+ * (npm `plotly.js-cartesian-dist-min`, pinned in deno.json, 1.4 MB instead of the full 4.8 MB, so a
+ * report stays small enough to commit): it draws the trace types in {@link PLOTLY_TRACE_TYPES}, and
+ * `plotlyChart` rejects any other type rather than leave an empty chart in the HTML export.
  *
  * nbconvert's templates load require.js, and a UMD bundle that sees a global AMD `define`
  * registers itself as an anonymous module instead of setting `window.Plotly`, so nothing draws.
@@ -24,6 +27,22 @@
  */
 import { createRequire } from "node:module";
 import { type Displayable, displayable, jsonForScript } from "./mime.ts";
+
+/** The trace types the inlined bundle can draw (its README's list); a trace without `type` is a scatter. */
+export const PLOTLY_TRACE_TYPES: readonly string[] = Object.freeze([
+  "bar",
+  "box",
+  "contour",
+  "heatmap",
+  "histogram",
+  "histogram2d",
+  "histogram2dcontour",
+  "image",
+  "pie",
+  "scatter",
+  "scatterternary",
+  "violin",
+]);
 
 /** A Plotly figure: traces, layout and config as plotly.js takes them. */
 export interface PlotlyFigure {
@@ -63,7 +82,7 @@ export function resetPlotlyLibrary(): void {
 /** The plotly.js bundle's source, read once from the pinned npm package. */
 export function plotlyLibrarySource(): string {
   if (libraryText === undefined) {
-    const path = createRequire(import.meta.url).resolve("plotly.js-dist-min");
+    const path = createRequire(import.meta.url).resolve("plotly.js-cartesian-dist-min");
     const text = Deno.readTextFileSync(path);
     if (/<\/script/i.test(text)) {
       throw new Error(`${path} contains "</script", which would end an inline script early`);
@@ -84,7 +103,8 @@ const VALID_MODES: readonly PlotlyLibraryMode[] = ["auto", "always", "never"];
 
 /**
  * A displayable Plotly chart (`application/vnd.plotly.v1+json` + self-drawing `text/html`).
- * Throws if `figure.data` is not an array or an option is out of range.
+ * Throws if `figure.data` is not an array, a trace's type is not in {@link PLOTLY_TRACE_TYPES},
+ * or an option is out of range.
  */
 export function plotlyChart(figure: PlotlyFigure, options: PlotlyChartOptions = {}): Displayable {
   const { includeLibrary = "auto" } = options;
@@ -96,6 +116,15 @@ export function plotlyChart(figure: PlotlyFigure, options: PlotlyChartOptions = 
   if (!Array.isArray(figure?.data)) {
     throw new Error(`figure.data must be an array of traces, got ${String(figure?.data)}`);
   }
+  figure.data.forEach((trace, i) => {
+    const type = trace.type ?? "scatter";
+    if (typeof type !== "string" || !PLOTLY_TRACE_TYPES.includes(type)) {
+      throw new Error(
+        `figure.data[${i}].type ${JSON.stringify(type)} is not drawn by the inlined plotly.js ` +
+          `cartesian bundle; use one of ${PLOTLY_TRACE_TYPES.join(", ")}`,
+      );
+    }
+  });
   const layoutHeight = figure.layout?.height;
   const height = options.height ?? (typeof layoutHeight === "number" ? layoutHeight : 420);
   if (!(Number.isFinite(height) && height > 0)) {

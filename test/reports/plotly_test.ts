@@ -50,6 +50,11 @@ Deno.test("plotlyChart sends the figure as plotly JSON and draws it in its own d
 Deno.test("plotlyChart validates its arguments", () => {
   assert.throws(() => plotlyChart({ data: 3 as never }), /figure.data must be an array/);
   assert.throws(
+    () =>
+      plotlyChart({ data: [{ x: [1], y: [1] }, { type: "scatter3d", x: [1], y: [1], z: [1] }] }),
+    /figure.data\[1\].type "scatter3d" is not drawn by the inlined plotly.js cartesian bundle; use one of bar, .*violin/,
+  );
+  assert.throws(
     () => plotlyChart(figure, { includeLibrary: "once" as never }),
     /includeLibrary.*got once/,
   );
