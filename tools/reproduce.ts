@@ -6,7 +6,8 @@
  * then exports each to a self-contained `<out>/NN-name.html` (nbconvert's lab template without
  * its CDN scripts: no require.js, MathJax or Mermaid, so a report opens offline) and writes
  * `<out>/index.html`, which collects the `<out>/NN-name.results.json` every notebook saves with
- * `saveResults` (lib/reports/results.ts).
+ * `saveResults` (lib/reports/results.ts), and the same paper-vs-ours tables as Markdown in
+ * `<out>/SUMMARY.md` (for the README).
  *
  * The scale reaches the notebooks as `CUTMIX_SCALE` (read it with `reproductionScale()`), the
  * output folder as `CUTMIX_REPORTS_DIR`. Progress: each cell's start and every line a cell
@@ -29,6 +30,7 @@ import { ensureJupyter } from "./setup/jupyter.ts";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { describeMachine } from "../lib/reports/machine.ts";
 import { type IndexEntry, renderIndexPage } from "../lib/reports/index_page.ts";
+import { renderSummaryMarkdown } from "../lib/reports/summary_markdown.ts";
 import { loadResults, type SavedResults } from "../lib/reports/results.ts";
 import { type ReproductionScale, SCALES } from "../lib/reports/scale.ts";
 
@@ -295,14 +297,11 @@ async function main(): Promise<number> {
     });
   }
   entries.sort((a, b) => a.notebook.localeCompare(b.notebook));
-  const index = renderIndexPage({
-    generatedAt: new Date().toISOString(),
-    scale,
-    machine: machine.summary,
-    entries,
-  });
+  const page = { generatedAt: new Date().toISOString(), scale, machine: machine.summary, entries };
+  const index = renderIndexPage(page);
   const indexPath = join(out, "index.html");
   await writeFileAtomic(indexPath, index);
+  await writeFileAtomic(join(out, "SUMMARY.md"), renderSummaryMarkdown(page));
   const failed = entries.filter((e) => !e.ok && !e.earlier);
   const ran = entries.filter((e) => !e.earlier).length;
   console.error(

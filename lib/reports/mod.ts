@@ -21,5 +21,6 @@ export * from "./scale.ts";
 export * from "./results.ts";
 export * from "./machine.ts";
 export * from "./index_page.ts";
+export * from "./summary_markdown.ts";
 export * from "./paper.ts";
 export * from "./recipes.ts";
