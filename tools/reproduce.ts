@@ -147,6 +147,31 @@ export function checkExecutedNotebook(notebook: { cells: CodeCell[] }): string[]
   return problems;
 }
 
+/**
+ * The path-valued variables a notebook reads. The kernel runs from `notebooks/`, so a relative
+ * path the user gave (say `CUTMIX_RUNS_DIR=.cache/smoke/runs`) would land under `notebooks/`;
+ * they are resolved here, against the directory reproduce was started from.
+ */
+export const PATH_VARIABLES = [
+  "CUTMIX_RUNS_DIR",
+  "CUTMIX_DATA_DIR",
+  "CUTMIX_CIFAR10_ARCHIVE",
+  "CUTMIX_CIFAR100_ARCHIVE",
+] as const;
+
+/** {@link PATH_VARIABLES} that are set, made absolute against `cwd`. */
+export function absolutePathVariables(
+  env: { get(name: string): string | undefined },
+  cwd: string,
+): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const name of PATH_VARIABLES) {
+    const value = env.get(name);
+    if (value) resolved[name] = resolve(cwd, value);
+  }
+  return resolved;
+}
+
 /** The notebooks to run: `notebooks/NN-*.ipynb`, sorted, filtered by NN prefixes if given. */
 export function selectNotebooks(names: readonly string[], only?: readonly string[]): string[] {
   const notebooks = names.filter((name) => /^\d\d-.+\.ipynb$/.test(name)).sort();
@@ -224,6 +249,7 @@ async function main(): Promise<number> {
       ],
       env: {
         ...jupyter.env,
+        ...absolutePathVariables(Deno.env, Deno.cwd()),
         CUTMIX_SCALE: scale,
         CUTMIX_REPORTS_DIR: out,
         CUTMIX_NOTEBOOK: stem,

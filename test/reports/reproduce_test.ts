@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { checkExecutedNotebook, NO_OUTPUT_MARKER, selectNotebooks } from "../../tools/reproduce.ts";
+import {
+  absolutePathVariables,
+  checkExecutedNotebook,
+  NO_OUTPUT_MARKER,
+  selectNotebooks,
+} from "../../tools/reproduce.ts";
 import { denoKernelSpec, pipIndexArguments } from "../../tools/setup/jupyter.ts";
 
 const code = (
@@ -65,4 +70,17 @@ Deno.test("pip uses the local index only when the user set none and it exists", 
   ]);
   assert.deepEqual(pipIndexArguments(env({ PIP_INDEX_URL: "https://mirror/simple" }), all), []);
   assert.deepEqual(pipIndexArguments(env({}), () => false), []);
+});
+
+Deno.test("absolutePathVariables resolves the notebooks' path variables against the caller's cwd", () => {
+  const env = new Map([
+    ["CUTMIX_RUNS_DIR", ".cache/smoke/runs"],
+    ["CUTMIX_CIFAR10_ARCHIVE", "/abs/cifar-10-binary.tar.gz"],
+    ["CUTMIX_DATA_DIR", ""],
+    ["CUTMIX_SCALE", "smoke"],
+  ]);
+  assert.deepEqual(absolutePathVariables(env, "/work/project"), {
+    CUTMIX_RUNS_DIR: "/work/project/.cache/smoke/runs",
+    CUTMIX_CIFAR10_ARCHIVE: "/abs/cifar-10-binary.tar.gz",
+  });
 });
