@@ -8,7 +8,8 @@ const root = join(import.meta.dirname!, "..");
 
 Deno.test("backend: reports which backend the suite runs on", () => {
   console.log(
-    `backend: ${backendInfo.name} via ${backendInfo.packageName} (native: ${backendInfo.native})`,
+    `backend: ${backendInfo.name} via ${backendInfo.packageName} (native: ${backendInfo.native}` +
+      (backendInfo.native ? `, TF_ENABLE_ONEDNN_OPTS=${backendInfo.oneDnn})` : ")"),
   );
   assert.equal(tf.getBackend(), backendInfo.name);
 });
@@ -27,6 +28,42 @@ Deno.test("backend: native TensorFlow is active when setup built it", () => {
       (backendInfo.fallbackReason ?? ""),
   );
   assert.equal(tf.getBackend(), "tensorflow");
+});
+
+Deno.test({
+  name: "backend: native TensorFlow runs with oneDNN unless the user turned it off",
+  ignore: !backendInfo.native,
+  async fn() {
+    // TensorFlow prints this banner when it loads with oneDNN on; the variable is read only then,
+    // so the check needs a fresh process without the variable.
+    const banner = "oneDNN custom operations are on";
+    const load = (oneDnn: string | undefined) => {
+      const env = Deno.env.toObject();
+      delete env.TF_ENABLE_ONEDNN_OPTS;
+      if (oneDnn !== undefined) env.TF_ENABLE_ONEDNN_OPTS = oneDnn;
+      const command = new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          `const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});` +
+          "console.log(JSON.stringify(backendInfo.oneDnn));",
+        ],
+        cwd: root,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      });
+      return command.output();
+    };
+    const defaults = await load(undefined);
+    assert.ok(defaults.success, new TextDecoder().decode(defaults.stderr));
+    assert.equal(new TextDecoder().decode(defaults.stdout).trim(), '"1 (set by lib/backend.ts)"');
+    assert.match(new TextDecoder().decode(defaults.stderr), new RegExp(banner));
+    const off = await load("0");
+    assert.ok(off.success, new TextDecoder().decode(off.stderr));
+    assert.equal(new TextDecoder().decode(off.stdout).trim(), '"0 (user)"');
+    assert.doesNotMatch(new TextDecoder().decode(off.stderr), new RegExp(banner));
+  },
 });
 
 Deno.test("backend: a tiny conv net trains and its loss goes down", () => {
