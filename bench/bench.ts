@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Job, JobResult } from "./worker.ts";
 import { median } from "./stats.ts";
+import { cpuModelName, vectorExtensions } from "../lib/reports/machine.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -35,15 +36,22 @@ interface Variant {
   torch?: boolean;
   /** `CUTMIX_FUSED_KERNELS=0`: lib's plain tfjs compositions instead of the fused native kernels. */
   plain?: boolean;
-  /** TF_NUM_INTRAOP_THREADS = cores, TF_NUM_INTEROP_THREADS = 1 (else both unset). */
-  threads?: boolean;
+  /**
+   * `TF_ENABLE_ONEDNN_OPTS=0`: TensorFlow without oneDNN, which is what TensorFlow picks by itself
+   * on CPUs without AVX-512 VNNI/BF16 or AMX (lib/backend.ts turns it on unless told otherwise).
+   */
+  noOneDnn?: boolean;
 }
 
 const VARIANTS: Variant[] = [
   { id: "torch", label: "PyTorch (reference)", torch: true },
   { id: "plain", label: "ours: plain tfjs compositions (CUTMIX_FUSED_KERNELS=0)", plain: true },
   { id: "lib", label: "ours: lib as is (fused native kernels)" },
-  { id: "lib+threads", label: "ours: lib + TF threads (intra=cores, inter=1)", threads: true },
+  {
+    id: "lib-onednn",
+    label: "ours: lib without oneDNN (TF_ENABLE_ONEDNN_OPTS=0)",
+    noOneDnn: true,
+  },
 ];
 
 interface Options {
@@ -126,7 +134,8 @@ async function loadAverage(): Promise<number | undefined> {
 
 async function machine(): Promise<Record<string, string | number>> {
   const cpuinfo = (await readText("/proc/cpuinfo")) ?? "";
-  const cpu = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
+  const extensions = vectorExtensions(cpuinfo);
+  const cpu = cpuModelName(cpuinfo) + (extensions.length ? ` (${extensions.join(", ")})` : "");
   const osRelease = (await readText("/etc/os-release")) ?? "";
   const os = /PRETTY_NAME="?([^"\n]+)"?/.exec(osRelease)?.[1] ?? Deno.build.os;
   return {
@@ -213,17 +222,15 @@ async function ensureTorch(): Promise<{ ok: true; version: string } | { ok: fals
 // ---------------------------------------------------------------------------------------------
 // Workers
 
-const THREAD_VARS = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"];
+/** The switches a variant sets; cleared from the inherited environment for every worker. */
+const SWITCH_VARS = ["CUTMIX_FUSED_KERNELS", "TF_ENABLE_ONEDNN_OPTS"];
 
-/** The environment of a worker for `variant` (thread and kernel switches set or cleared). */
+/** The environment of a worker for `variant` (kernel switches set or cleared). */
 function variantEnv(variant: Variant): Record<string, string> {
   const env = Deno.env.toObject();
-  for (const k of [...THREAD_VARS, "CUTMIX_FUSED_KERNELS"]) delete env[k];
-  if (variant.threads) {
-    env.TF_NUM_INTRAOP_THREADS = String(cores());
-    env.TF_NUM_INTEROP_THREADS = "1";
-  }
+  for (const k of SWITCH_VARS) delete env[k];
   if (variant.plain) env.CUTMIX_FUSED_KERNELS = "0";
+  if (variant.noOneDnn) env.TF_ENABLE_ONEDNN_OPTS = "0";
   env.BENCH_TORCH_THREADS = String(cores());
   return env;
 }
@@ -329,6 +336,10 @@ async function measureModels(
               m.errors.push(
                 `${variant.id}: fused kernels ${r.fusedKernels ? "on" : "off"}, not as asked`,
               );
+            }
+            const oneDnnOn = r.oneDnn?.startsWith("1") ?? false;
+            if (oneDnnOn === Boolean(variant.noOneDnn)) {
+              m.errors.push(`${variant.id}: TF_ENABLE_ONEDNN_OPTS=${r.oneDnn}, not as asked`);
             }
           }
           console.log(
@@ -913,7 +924,7 @@ async function main(): Promise<void> {
   }
   if (options.only.includes("paired")) {
     console.log("Paired training runs…");
-    const pairedVariants = variants.filter((v) => ["torch", "plain", "lib"].includes(v.id));
+    const pairedVariants = variants.filter((v) => ["torch", "lib", "lib-onednn"].includes(v.id));
     const figures: PairedFigures[] = [];
     for (const batch of [64, 128]) {
       const f = await measurePaired(models[0], batch, pairedVariants, options);
@@ -930,7 +941,7 @@ async function main(): Promise<void> {
   }
   if (options.only.includes("infer")) {
     console.log("Inference throughput…");
-    const inferVariants = variants.filter((v) => ["torch", "plain", "lib"].includes(v.id));
+    const inferVariants = variants.filter((v) => ["torch", "lib", "lib-onednn"].includes(v.id));
     results.infer = await measureModels("infer", models, [128], inferVariants, options);
   }
   if (options.only.includes("profile")) {

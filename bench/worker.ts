@@ -42,6 +42,8 @@ export interface JobResult {
   job: Job;
   /** Whether lib ran TensorFlow's fused kernels (lib/native_kernels.ts) or the plain compositions. */
   fusedKernels: boolean;
+  /** `backendInfo.oneDnn`: TF_ENABLE_ONEDNN_OPTS as TensorFlow saw it, and who set it. */
+  oneDnn?: string;
   backend: string;
   parameterCount: number;
   /** Images per second of each timed run. */
@@ -136,6 +138,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   const result: JobResult = {
     job,
     fusedKernels: fusedKernelsActive(),
+    oneDnn: backendInfo.oneDnn,
     backend: backendInfo.name,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],
