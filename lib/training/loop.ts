@@ -459,14 +459,9 @@ async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise
       await writeMetrics(metricsPath, metrics);
       if (done % config.checkpointEvery === 0 || done === config.epochs || done === stopAt) {
         const meta: CheckpointMeta = { configHash: hash, epochsDone: done };
-        await writeCheckpoint(
-          checkpointPath,
-          meta,
-          snapshotTensors([
-            ...modelEntries(model),
-            ...[...sgd.state()].map(([k, v]) => [`sgd/${k}`, v] as [string, Variable]),
-          ]),
-        );
+        const tensors = snapshotTensors(modelEntries(model));
+        for (const [name, values] of sgd.state()) tensors.set(`sgd/${name}`, values);
+        await writeCheckpoint(checkpointPath, meta, tensors);
       }
       options.onEpoch?.(line);
       epochsDone = done;

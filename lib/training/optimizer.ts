@@ -8,12 +8,14 @@
  *   p ← p − lr · (d + μ · v)           (Nesterov)   or   p ← p − lr · v   (classic)
  *
  * The weight decay is L2 added to the gradient (coupled), not AdamW-style decoupled decay.
- * Momentum buffers are variables: {@link SGD.state} and {@link SGD.loadState} round-trip them
- * through checkpoints.
+ * Variables of the same shape are updated as one stacked tensor (see `ShapeGroup`); the momentum
+ * buffers live stacked too, and {@link SGD.state} / {@link SGD.loadState} round-trip them per
+ * variable through checkpoints.
  *
  * @example
  * ```ts
  * import { tf } from "../backend.ts";
+import type { StoredTensor } from "./checkpoint.ts";
  * import { SGD } from "./optimizer.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const sgd = new SGD(new Map([["w", w]]), { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
@@ -26,6 +28,7 @@
  */
 import type { Tensor, Variable } from "@tensorflow/tfjs-node";
 import { tf } from "../backend.ts";
+import type { StoredTensor } from "./checkpoint.ts";
 
 /** Hyper-parameters of {@link SGD} (the learning rate is passed per step). */
 export interface SGDOptions {
@@ -54,18 +57,41 @@ export function validateSGDOptions(options: SGDOptions): SGDOptions {
   return options;
 }
 
+/**
+ * Variables of one shape, updated together. Each TensorFlow op costs a fixed overhead (measured:
+ * ~25–100 µs on 2 cores) whatever its size, and a per-variable update is 8 ops: 520 for
+ * ResNet-20's 65 variables, more than half of a training step's kernel calls. Stacked by shape
+ * (ResNet-20 has 13 shapes), the same arithmetic is ~120 ops, with bit-identical results.
+ */
+interface ShapeGroup {
+  readonly names: readonly string[];
+  readonly variables: readonly Variable[];
+  /** The momentum buffers, stacked `[k, ...shape]` (or `shape` itself when k = 1). */
+  readonly velocity: Variable;
+}
+
 /** SGD over a fixed, named set of variables. */
 export class SGD {
   readonly options: SGDOptions;
-  readonly #variables: Map<string, Variable>;
-  readonly #velocity: Map<string, Variable> = new Map();
+  readonly #groups: ShapeGroup[] = [];
+  /** The variables' names in the order given (the order of {@link state}). */
+  readonly #names: string[];
 
   /** @param variables the trainable variables by name (the names key the optimizer state). */
   constructor(variables: Map<string, Variable>, options: SGDOptions) {
     this.options = validateSGDOptions(options);
-    this.#variables = variables;
+    this.#names = [...variables.keys()];
+    const byShape = new Map<string, { names: string[]; variables: Variable[] }>();
     for (const [name, v] of variables) {
-      this.#velocity.set(name, tf.variable(tf.zerosLike(v), false));
+      const key = `${v.dtype}[${v.shape}]`;
+      const group = byShape.get(key) ?? { names: [], variables: [] };
+      group.names.push(name);
+      group.variables.push(v);
+      byShape.set(key, group);
+    }
+    for (const { names, variables: vs } of byShape.values()) {
+      const shape = vs.length === 1 ? vs[0].shape : [vs.length, ...vs[0].shape];
+      this.#groups.push({ names, variables: vs, velocity: tf.variable(tf.zeros(shape), false) });
     }
   }
 
@@ -79,44 +105,67 @@ export class SGD {
     }
     const { momentum, nesterov, weightDecay } = this.options;
     tf.tidy(() => {
-      for (const [name, p] of this.#variables) {
-        const g = grads.get(name);
-        if (g === undefined) throw new Error(`SGD.step: no gradient for variable "${name}"`);
+      for (const { names, variables, velocity } of this.#groups) {
+        const gs = names.map((name) => {
+          const g = grads.get(name);
+          if (g === undefined) throw new Error(`SGD.step: no gradient for variable "${name}"`);
+          return g;
+        });
+        const stacked = variables.length > 1;
+        const g = stacked ? tf.stack(gs) : gs[0];
+        const p: Tensor = stacked ? tf.stack(variables as Variable[]) : variables[0];
         const d = weightDecay > 0 ? tf.add(g, tf.mul(p, weightDecay)) : g;
         let update: Tensor = d;
         if (momentum > 0) {
-          const v = this.#velocity.get(name)!;
-          const next = tf.add(tf.mul(v, momentum), d);
-          v.assign(next);
+          const next = tf.add(tf.mul(velocity, momentum), d);
+          velocity.assign(next);
           update = nesterov ? tf.add(d, tf.mul(next, momentum)) : next;
         }
-        p.assign(tf.sub(p, tf.mul(update, lr)));
+        const updated = tf.sub(p, tf.mul(update, lr));
+        if (stacked) tf.unstack(updated).forEach((u, i) => variables[i].assign(u));
+        else variables[0].assign(updated);
       }
     });
   }
 
-  /** The momentum buffers by variable name (live variables: copy before mutating). */
-  state(): Map<string, Variable> {
-    return this.#velocity;
+  /** The momentum buffers by variable name, as values (for checkpoints; see {@link loadState}). */
+  state(): Map<string, StoredTensor> {
+    const byName = new Map<string, StoredTensor>();
+    for (const { names, variables, velocity } of this.#groups) {
+      const all = velocity.dataSync() as Float32Array;
+      const size = all.length / names.length;
+      names.forEach((name, i) =>
+        byName.set(name, {
+          shape: [...variables[i].shape],
+          values: all.slice(i * size, (i + 1) * size),
+        })
+      );
+    }
+    return new Map(this.#names.map((name) => [name, byName.get(name)!]));
   }
 
   /** Restores momentum buffers saved by {@link state}. */
-  loadState(values: Map<string, { shape: readonly number[]; values: Float32Array }>): void {
-    for (const [name, v] of this.#velocity) {
-      const saved = values.get(name);
-      if (saved === undefined) throw new Error(`SGD.loadState: no saved momentum for "${name}"`);
-      if (saved.shape.join() !== v.shape.join()) {
-        throw new Error(
-          `SGD.loadState: "${name}" has shape [${saved.shape}], expected [${v.shape}]`,
-        );
-      }
-      tf.tidy(() => v.assign(tf.tensor(saved.values, v.shape, "float32")));
+  loadState(values: Map<string, StoredTensor>): void {
+    for (const { names, variables, velocity } of this.#groups) {
+      const size = variables[0].size;
+      const all = new Float32Array(size * names.length);
+      names.forEach((name, i) => {
+        const saved = values.get(name);
+        if (saved === undefined) throw new Error(`SGD.loadState: no saved momentum for "${name}"`);
+        if (saved.shape.join() !== variables[i].shape.join()) {
+          throw new Error(
+            `SGD.loadState: "${name}" has shape [${saved.shape}], expected [${variables[i].shape}]`,
+          );
+        }
+        all.set(saved.values, i * size);
+      });
+      tf.tidy(() => velocity.assign(tf.tensor(all, velocity.shape, "float32")));
     }
   }
 
   /** Frees the momentum buffers (not the model's variables). */
   dispose(): void {
-    for (const v of this.#velocity.values()) v.dispose();
-    this.#velocity.clear();
+    for (const { velocity } of this.#groups) velocity.dispose();
+    this.#groups.length = 0;
   }
 }

@@ -73,11 +73,11 @@ Deno.test("SGD state round-trips and bad options throw naming the value", () => 
   const sgd = new SGD(new Map([["w", w]]), { momentum: 0.5, nesterov: false, weightDecay: 0 });
   const g = tf.tensor1d([1, 1]);
   sgd.step(new Map([["w", g]]), 0.1);
-  const saved = Array.from(sgd.state().get("w")!.dataSync());
-  assert.deepEqual(saved, [1, 1]);
+  const saved = sgd.state().get("w")!;
+  assert.deepEqual(Array.from(saved.values), [1, 1]);
   const other = new SGD(new Map([["w", w]]), { momentum: 0.5, nesterov: false, weightDecay: 0 });
-  other.loadState(new Map([["w", { shape: [2], values: new Float32Array(saved) }]]));
-  assert.deepEqual(Array.from(other.state().get("w")!.dataSync()), saved);
+  other.loadState(new Map([["w", saved]]));
+  assert.deepEqual(Array.from(other.state().get("w")!.values), [1, 1]);
   assert.throws(() => other.loadState(new Map()), /no saved momentum for "w"/);
   assert.throws(() => sgd.step(new Map(), 0.1), /no gradient for variable "w"/);
   assert.throws(() => sgd.step(new Map([["w", g]]), -1), /lr must be .* got -1/);
@@ -95,4 +95,86 @@ Deno.test("SGD state round-trips and bad options throw naming the value", () => 
   );
   [sgd, other].forEach((s) => s.dispose());
   tf.dispose([w, g]);
+});
+
+/** The per-variable update SGD made before it stacked variables by shape: the exact reference. */
+function perVariableStep(
+  params: Map<string, Tensor>,
+  velocity: Map<string, Tensor>,
+  grads: Map<string, Tensor>,
+  lr: number,
+  opts: { momentum: number; nesterov: boolean; weightDecay: number },
+): void {
+  for (const [name, p] of params) {
+    const g = grads.get(name)!;
+    const d = tf.add(g, tf.mul(p, opts.weightDecay));
+    const next = tf.add(tf.mul(velocity.get(name)!, opts.momentum), d);
+    const update = opts.nesterov ? tf.add(d, tf.mul(next, opts.momentum)) : next;
+    velocity.set(name, tf.keep(next));
+    params.set(name, tf.keep(tf.sub(p, tf.mul(update, lr))));
+  }
+}
+
+Deno.test("SGD stacks same-shape variables with bit-identical results, no leaks, state per variable", () => {
+  const opts = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+  const shapes: [string, number[]][] = [
+    ["conv1", [3, 3, 2, 4]],
+    ["bn1/gamma", [4]],
+    ["conv2", [3, 3, 2, 4]],
+    ["bn1/beta", [4]],
+    ["fc", [4, 3]],
+    ["conv3", [3, 3, 2, 4]],
+  ];
+  const initial = new Map(
+    shapes.map(([name, shape], i) => [name, tf.randomNormal(shape, 0, 1, "float32", i)]),
+  );
+  const variables = new Map([...initial].map(([name, t]) => [name, tf.variable(t.clone())]));
+  const sgd = new SGD(variables, opts);
+  let refParams = new Map([...initial].map(([name, t]) => [name, t.clone() as Tensor]));
+  let refVelocity = new Map([...initial].map(([name, t]) => [name, tf.zerosLike(t) as Tensor]));
+  const before = tf.memory().numTensors;
+  for (let step = 0; step < 4; step++) {
+    const grads = new Map(
+      shapes.map(([name, shape], i) => [
+        name,
+        tf.randomNormal(shape, 0, 1, "float32", 100 * step + i) as Tensor,
+      ]),
+    );
+    sgd.step(grads, 0.1 / (step + 1));
+    const oldParams = refParams;
+    const oldVelocity = refVelocity;
+    refParams = new Map(oldParams);
+    refVelocity = new Map(oldVelocity);
+    tf.tidy(() => perVariableStep(refParams, refVelocity, grads, 0.1 / (step + 1), opts));
+    tf.dispose([...oldParams.values(), ...oldVelocity.values(), ...grads.values()]);
+  }
+  assert.equal(tf.memory().numTensors, before, "SGD.step leaked tensors");
+  for (const [name, v] of variables) {
+    assert.deepEqual(v.dataSync(), refParams.get(name)!.dataSync(), `parameter ${name}`);
+  }
+  const state = sgd.state();
+  assert.deepEqual([...state.keys()], shapes.map(([name]) => name));
+  for (const [name, shape] of shapes) {
+    assert.deepEqual(state.get(name)!.shape, shape);
+    assert.deepEqual(
+      state.get(name)!.values,
+      refVelocity.get(name)!.dataSync(),
+      `velocity ${name}`,
+    );
+  }
+  // A fresh optimizer loaded from that state continues exactly like the original.
+  const twin = new SGD(new Map([...variables].map(([n, v]) => [n, tf.variable(v.clone())])), opts);
+  twin.loadState(state);
+  assert.deepEqual(twin.state(), state);
+  assert.throws(
+    () =>
+      twin.loadState(
+        new Map([...state].map(([n, s]) => [n, n === "fc" ? { ...s, shape: [3, 4] } : s])),
+      ),
+    /"fc" has shape \[3,4\], expected \[4,3\]/,
+  );
+  tf.dispose([...initial.values(), ...refParams.values(), ...refVelocity.values()]);
+  sgd.dispose();
+  twin.dispose();
+  for (const v of variables.values()) v.dispose();
 });
