@@ -337,8 +337,7 @@ async function measureModels(
                 `${variant.id}: fused kernels ${r.fusedKernels ? "on" : "off"}, not as asked`,
               );
             }
-            const oneDnnOn = r.oneDnn?.startsWith("1") ?? false;
-            if (oneDnnOn === Boolean(variant.noOneDnn)) {
+            if (Boolean(r.oneDnnEnabled) === Boolean(variant.noOneDnn)) {
               m.errors.push(`${variant.id}: TF_ENABLE_ONEDNN_OPTS=${r.oneDnn}, not as asked`);
             }
           }

@@ -44,6 +44,8 @@ export interface JobResult {
   fusedKernels: boolean;
   /** `backendInfo.oneDnn`: TF_ENABLE_ONEDNN_OPTS as TensorFlow saw it, and who set it. */
   oneDnn?: string;
+  /** `backendInfo.oneDnnEnabled`. */
+  oneDnnEnabled?: boolean;
   backend: string;
   parameterCount: number;
   /** Images per second of each timed run. */
@@ -139,6 +141,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     job,
     fusedKernels: fusedKernelsActive(),
     oneDnn: backendInfo.oneDnn,
+    oneDnnEnabled: backendInfo.oneDnnEnabled,
     backend: backendInfo.name,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],

@@ -51,6 +51,8 @@ export interface BackendInfo {
    * `"1 (set by lib/backend.ts)"` by default, `"0 (user)"` when the user turned oneDNN off.
    */
   oneDnn?: string;
+  /** True when TensorFlow runs with oneDNN (native, and `TF_ENABLE_ONEDNN_OPTS` is 1 or true). */
+  oneDnnEnabled: boolean;
 }
 
 /** The TensorFlow.js namespace (tfjs-node's superset of `@tensorflow/tfjs`). */
@@ -91,7 +93,12 @@ function requestOneDnn(): string {
   return "1 (set by lib/backend.ts)";
 }
 
-async function load(): Promise<{ tf: TF; info: BackendInfo }> {
+/** `TF_ENABLE_ONEDNN_OPTS` read as TensorFlow reads it: 1 or true (any case) turn oneDNN on. */
+function oneDnnOn(): boolean {
+  return ["1", "true"].includes((Deno.env.get("TF_ENABLE_ONEDNN_OPTS") ?? "").toLowerCase());
+}
+
+async function load(): Promise<{ tf: TF; info: Omit<BackendInfo, "oneDnnEnabled"> }> {
   const requested = requestedBackend();
   installNodeUtilShim();
   const oneDnn = requested === "cpu" ? undefined : requestOneDnn();
@@ -165,4 +172,7 @@ const loaded = await load();
 export const tf: TF = loaded.tf;
 
 /** Which backend is active and why. */
-export const backendInfo: Readonly<BackendInfo> = Object.freeze(loaded.info);
+export const backendInfo: Readonly<BackendInfo> = Object.freeze({
+  ...loaded.info,
+  oneDnnEnabled: loaded.info.native && oneDnnOn(),
+});

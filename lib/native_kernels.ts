@@ -24,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
+ * import { backendInfo, tf } from "./backend.ts";
  * import { fusedKernelsActive, softmaxCrossEntropy } from "./native_kernels.ts";
  * if (fusedKernelsActive()) {
  *   const loss = softmaxCrossEntropy(tf.zeros([2, 3]), tf.fill([2, 3], 1 / 3));
@@ -33,7 +33,7 @@
  * ```
  * @module
  */
-import { tf } from "./backend.ts";
+import { backendInfo, tf } from "./backend.ts";
 import type {
   NamedTensorMap,
   Scalar,
@@ -175,12 +175,14 @@ export function registerFusedKernels(): void {
         Tensor
       >;
       const { epsilon, relu } = attrs as unknown as { epsilon: number; relu: boolean };
-      // TensorFlow's CPU FusedBatchNormGradV3 is 2–4× slower when the channel count is not a
-      // multiple of 8 (PyramidNet's widths 17, 18, 19, …; bench/experiments/bn_channels.ts), so
-      // such inputs are padded to the next multiple (scale and variance with 1, the rest with 0:
-      // the extra channels are independent and finite) and the results sliced back.
+      // With oneDNN, TensorFlow's CPU FusedBatchNormGradV3 is 1.4–4× slower when the channel
+      // count is not a multiple of 8 (PyramidNet's widths 17, 18, 19, …;
+      // bench/experiments/bn_channels.ts), so such inputs are padded to the next multiple (scale
+      // and variance with 1, the rest with 0: the extra channels are independent and finite) and
+      // the results sliced back. Eigen's kernel (oneDNN off) has no such cliff, and padding made
+      // it 1.6× slower (AVX2 machine), so then nothing is padded.
       const channels = x.shape[3]!;
-      const extra = (8 - (channels % 8)) % 8;
+      const extra = backendInfo.oneDnnEnabled ? (8 - (channels % 8)) % 8 : 0;
       return tf.tidy(() => {
         const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
         const pad4 = (t: Tensor) => extra ? tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, extra]]) : t;

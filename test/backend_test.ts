@@ -45,7 +45,7 @@ Deno.test({
         args: [
           "eval",
           `const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});` +
-          "console.log(JSON.stringify(backendInfo.oneDnn));",
+          "console.log(JSON.stringify([backendInfo.oneDnn, backendInfo.oneDnnEnabled]));",
         ],
         cwd: root,
         env,
@@ -57,11 +57,14 @@ Deno.test({
     };
     const defaults = await load(undefined);
     assert.ok(defaults.success, new TextDecoder().decode(defaults.stderr));
-    assert.equal(new TextDecoder().decode(defaults.stdout).trim(), '"1 (set by lib/backend.ts)"');
+    assert.equal(
+      new TextDecoder().decode(defaults.stdout).trim(),
+      '["1 (set by lib/backend.ts)",true]',
+    );
     assert.match(new TextDecoder().decode(defaults.stderr), new RegExp(banner));
     const off = await load("0");
     assert.ok(off.success, new TextDecoder().decode(off.stderr));
-    assert.equal(new TextDecoder().decode(off.stdout).trim(), '"0 (user)"');
+    assert.equal(new TextDecoder().decode(off.stdout).trim(), '["0 (user)",false]');
     assert.doesNotMatch(new TextDecoder().decode(off.stderr), new RegExp(banner));
   },
 });
