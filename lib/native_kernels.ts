@@ -24,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { backendInfo, tf } from "./backend.ts";
+ * import { tf } from "./backend.ts";
  * import { fusedKernelsActive, softmaxCrossEntropy } from "./native_kernels.ts";
  * if (fusedKernelsActive()) {
  *   const loss = softmaxCrossEntropy(tf.zeros([2, 3]), tf.fill([2, 3], 1 / 3));

@@ -15,7 +15,6 @@
  * @example
  * ```ts
  * import { tf } from "../backend.ts";
-import type { StoredTensor } from "./checkpoint.ts";
  * import { SGD } from "./optimizer.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const sgd = new SGD(new Map([["w", w]]), { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
