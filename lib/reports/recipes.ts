@@ -15,8 +15,9 @@
  * so 30 epochs of 5,000 images plus 6 evaluations on the 10,000 test images is ≈ 7 minutes, and
  * the 18 models of notebooks 02 (4 methods × 2 seeds) and 03–04 (10 ablations × 1 seed) ≈ 2 hours.
  * Measured on 2026-11-25 (AVX-512 + AMX CPU): 6.1 min per model, 2 h 36 min for the whole
- * reproduce (evaluations 43 min). On an AVX2 CPU (the project's machine from 2026-12-01) training
- * is 2.85× slower (bench), so about 7 hours: the scale was not re-sized, to keep its results. The hope was a regime where the baseline overfits, which a regulariser needs in order to
+ * reproduce (evaluations 43 min). On an AVX2 CPU (the project's machine from 2026-12-01) a model
+ * takes ≈ 19.5 min (first 6 epochs measured), so about 8 hours: the scale was not re-sized, to keep
+ * its results. The hope was a regime where the baseline overfits, which a regulariser needs in order to
  * show an effect; measured, it does not: the baseline ends at training loss 0.62 and every mixing
  * method raises its test error (README, "Results at cpu scale"). Longer schedules are the next step.
  *
