@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Job, JobResult } from "./worker.ts";
 import { median } from "./stats.ts";
-import { cpuModelName, vectorExtensions } from "../lib/reports/machine.ts";
+import { cpuLabel } from "../lib/reports/machine.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -134,8 +134,7 @@ async function loadAverage(): Promise<number | undefined> {
 
 async function machine(): Promise<Record<string, string | number>> {
   const cpuinfo = (await readText("/proc/cpuinfo")) ?? "";
-  const extensions = vectorExtensions(cpuinfo);
-  const cpu = cpuModelName(cpuinfo) + (extensions.length ? ` (${extensions.join(", ")})` : "");
+  const cpu = cpuLabel(cpuinfo);
   const osRelease = (await readText("/etc/os-release")) ?? "";
   const os = /PRETTY_NAME="?([^"\n]+)"?/.exec(osRelease)?.[1] ?? Deno.build.os;
   return {

@@ -67,6 +67,21 @@ export function vectorExtensions(cpuinfo: string): string[] {
   return found;
 }
 
+/**
+ * The CPU as reports and the bench name it: the model and its {@link vectorExtensions}.
+ *
+ * @example
+ * ```ts
+ * import { cpuLabel } from "./machine.ts";
+ * cpuLabel("model name : AMD EPYC\nflags : fpu avx avx2"); // "AMD EPYC (AVX2)"
+ * ```
+ */
+export function cpuLabel(cpuinfo: string): string {
+  const extensions = vectorExtensions(cpuinfo);
+  const model = cpuModelName(cpuinfo);
+  return extensions.length ? `${model} (${extensions.join(", ")})` : model;
+}
+
 /** Describes the current machine. */
 export function describeMachine(): MachineDescription {
   const cores = navigator.hardwareConcurrency;
@@ -76,17 +91,15 @@ export function describeMachine(): MachineDescription {
   } catch { /* unsupported platform */ }
   const platform = `${Deno.build.os} ${Deno.build.arch}`;
   const cpuinfo = readCpuinfo();
-  const model = cpuModelName(cpuinfo);
-  const extensions = vectorExtensions(cpuinfo);
-  const cpu = extensions.length ? `${model} (${extensions.join(", ")})` : model;
   return {
-    cpuModel: model,
-    vectorExtensions: extensions,
+    cpuModel: cpuModelName(cpuinfo),
+    vectorExtensions: vectorExtensions(cpuinfo),
     cores,
     memoryGiB,
     platform,
     deno: Deno.version.deno,
-    summary: `${cpu}, ${cores} cores${memoryGiB === null ? "" : `, ${memoryGiB} GiB`}, ` +
+    summary:
+      `${cpuLabel(cpuinfo)}, ${cores} cores${memoryGiB === null ? "" : `, ${memoryGiB} GiB`}, ` +
       `${platform}, Deno ${Deno.version.deno}`,
   };
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { cpuModelName, describeMachine, vectorExtensions } from "../../lib/reports/machine.ts";
+import {
+  cpuLabel,
+  cpuModelName,
+  describeMachine,
+  vectorExtensions,
+} from "../../lib/reports/machine.ts";
 
 // Abridged /proc/cpuinfo of the two machines the project has run on: both say "AMD EPYC".
 const zen1 =
@@ -20,7 +25,10 @@ Deno.test("cpuModelName reads the model name, or says it is unknown", () => {
   assert.equal(cpuModelName("processor : 0\n"), "unknown CPU");
 });
 
-Deno.test("describeMachine's summary carries the extensions next to the model", () => {
+Deno.test("cpuLabel puts the extensions next to the model; describeMachine's summary starts with it", () => {
+  assert.equal(cpuLabel(zen1), "AMD EPYC (AVX2)");
+  assert.equal(cpuLabel(withAmx), "AMD EPYC (AVX-512, VNNI, BF16, AMX)");
+  assert.equal(cpuLabel("processor : 0\n"), "unknown CPU");
   const machine = describeMachine();
   const cpu = machine.vectorExtensions.length
     ? `${machine.cpuModel} (${machine.vectorExtensions.join(", ")})`
