@@ -37,7 +37,7 @@ Deno.test({
     // TensorFlow prints this banner when it loads with oneDNN on; the variable is read only then,
     // so the check needs a fresh process without the variable.
     const banner = "oneDNN custom operations are on";
-    const load = (oneDnn: string | undefined) => {
+    const load = async (oneDnn: string | undefined) => {
       const env = Deno.env.toObject();
       delete env.TF_ENABLE_ONEDNN_OPTS;
       if (oneDnn !== undefined) env.TF_ENABLE_ONEDNN_OPTS = oneDnn;
@@ -53,19 +53,18 @@ Deno.test({
         stdout: "piped",
         stderr: "piped",
       });
-      return command.output();
+      const { success, stdout, stderr } = await command.output();
+      const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+      return { success, stdout: decode(stdout).trim(), stderr: decode(stderr) };
     };
     const defaults = await load(undefined);
-    assert.ok(defaults.success, new TextDecoder().decode(defaults.stderr));
-    assert.equal(
-      new TextDecoder().decode(defaults.stdout).trim(),
-      '["1 (set by lib/backend.ts)",true]',
-    );
-    assert.match(new TextDecoder().decode(defaults.stderr), new RegExp(banner));
+    assert.ok(defaults.success, defaults.stderr);
+    assert.equal(defaults.stdout, '["1 (set by lib/backend.ts)",true]');
+    assert.match(defaults.stderr, new RegExp(banner));
     const off = await load("0");
-    assert.ok(off.success, new TextDecoder().decode(off.stderr));
-    assert.equal(new TextDecoder().decode(off.stdout).trim(), '["0 (user)",false]');
-    assert.doesNotMatch(new TextDecoder().decode(off.stderr), new RegExp(banner));
+    assert.ok(off.success, off.stderr);
+    assert.equal(off.stdout, '["0 (user)",false]');
+    assert.doesNotMatch(off.stderr, new RegExp(banner));
   },
 });
 

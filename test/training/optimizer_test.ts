@@ -162,8 +162,9 @@ Deno.test("SGD stacks same-shape variables with bit-identical results, no leaks,
       `velocity ${name}`,
     );
   }
-  // A fresh optimizer loaded from that state continues exactly like the original.
-  const twin = new SGD(new Map([...variables].map(([n, v]) => [n, tf.variable(v.clone())])), opts);
+  // A fresh optimizer round-trips that state, and refuses a shape that does not fit.
+  const twinVariables = new Map([...variables].map(([n, v]) => [n, tf.variable(v.clone())]));
+  const twin = new SGD(twinVariables, opts);
   twin.loadState(state);
   assert.deepEqual(twin.state(), state);
   assert.throws(
@@ -176,5 +177,5 @@ Deno.test("SGD stacks same-shape variables with bit-identical results, no leaks,
   tf.dispose([...initial.values(), ...refParams.values(), ...refVelocity.values()]);
   sgd.dispose();
   twin.dispose();
-  for (const v of variables.values()) v.dispose();
+  for (const v of [...variables.values(), ...twinVariables.values()]) v.dispose();
 });
