@@ -67,8 +67,13 @@ interface NativeBackend {
     TF_ATTR_BOOL: number;
     TF_ATTR_INT: number;
     TF_FLOAT: number;
+    TF_INT32: number;
+    createTensor(shape: number[], dtype: number, values: Int32Array): number;
+    executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): unknown[];
   };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: Tensor[]): Tensor;
+  getInputTensorIds(tensors: Tensor[]): number[];
+  createOutputTensor(metadata: unknown): Tensor;
   executeMultipleOutputs(
     name: string,
     attrs: OpAttr[],
@@ -82,6 +87,11 @@ export const KERNELS = {
   batchNormTrain: "CutmixFusedBatchNormTrain",
   batchNormTrainGrad: "CutmixFusedBatchNormTrainGrad",
   relu: "CutmixRelu",
+  addRelu: "CutmixAddRelu",
+  conv2d: "CutmixConv2D",
+  conv2dBackpropInput: "CutmixConv2DBackpropInput",
+  conv2dBackpropFilter: "CutmixConv2DBackpropFilter",
+  globalAveragePool: "CutmixGlobalAveragePool",
   reluGrad: "CutmixReluGrad",
   softmaxCrossEntropy: "CutmixSoftmaxCrossEntropy",
 } as const;
@@ -124,6 +134,92 @@ function batchNormAttrs(
   return attrs;
 }
 
+/** Extra attributes of oneDNN's `_MklNativeFusedBatchNormEx`: ReLU fused, no side input. */
+function fusedReluAttrs(b: NativeBackend): OpAttr[] {
+  return [
+    { name: "num_side_inputs", type: b.binding.TF_ATTR_INT, value: 0 },
+    { name: "activation_mode", type: b.binding.TF_ATTR_STRING, value: "Relu" },
+    // oneDNN kernels are registered under this label; the eager rewrite adds it to the ops it
+    // renames, and an op called by its oneDNN name must carry it itself.
+    { name: "_kernel", type: b.binding.TF_ATTR_STRING, value: "MklNameChangeOp" },
+  ];
+}
+
+/** The three ways TensorFlow's Conv2D family pads, and how many pixels on each side. */
+interface ConvPadding {
+  mode: "SAME" | "VALID" | "EXPLICIT";
+  /** Pixels added on every side of H and W (only read for `EXPLICIT`). */
+  pixels: number;
+}
+
+/**
+ * PyTorch's symmetric `pad` as TensorFlow padding: none is VALID; for stride 1 and an odd kernel,
+ * `(k − 1) / 2` is exactly SAME; anything else (a stride-2 3×3 convolution) is EXPLICIT, which
+ * TensorFlow's SAME is not: it would pad only at the bottom/right.
+ */
+function convPadding(kernelSize: number, stride: number, pad: number): ConvPadding {
+  if (pad === 0) return { mode: "VALID", pixels: 0 };
+  if (stride === 1 && 2 * pad === kernelSize - 1) return { mode: "SAME", pixels: pad };
+  return { mode: "EXPLICIT", pixels: pad };
+}
+
+/** Attributes of Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter for float32 NHWC. */
+function convAttrs(b: NativeBackend, stride: number, padding: ConvPadding): OpAttr[] {
+  const attrs: OpAttr[] = [
+    floatType(b, "T"),
+    { name: "strides", type: b.binding.TF_ATTR_INT, value: [1, stride, stride, 1] },
+    { name: "padding", type: b.binding.TF_ATTR_STRING, value: padding.mode },
+    { name: "data_format", type: b.binding.TF_ATTR_STRING, value: "NHWC" },
+    { name: "dilations", type: b.binding.TF_ATTR_INT, value: [1, 1, 1, 1] },
+    { name: "use_cudnn_on_gpu", type: b.binding.TF_ATTR_BOOL, value: true },
+  ];
+  if (padding.mode === "EXPLICIT") {
+    const p = padding.pixels;
+    attrs.push({
+      name: "explicit_paddings",
+      type: b.binding.TF_ATTR_INT,
+      value: [0, 0, p, p, p, p, 0, 0],
+    });
+  }
+  return attrs;
+}
+
+/**
+ * Native int32 constants (the conv gradients' `input_sizes` / `filter_sizes`, paddings), created
+ * once per value and kept: a model has a handful of shapes, and tfjs-node would otherwise upload
+ * a new one on every call. They live outside tfjs' tensor accounting on purpose.
+ */
+const int32Constants = new Map<string, number>();
+
+function int32ConstantId(
+  b: NativeBackend,
+  values: readonly number[],
+  shape: readonly number[] = [values.length],
+): number {
+  const key = `${shape.join("x")}:${values.join(",")}`;
+  let id = int32Constants.get(key);
+  if (id === undefined) {
+    id = b.binding.createTensor([...shape], b.binding.TF_INT32, Int32Array.from(values));
+    int32Constants.set(key, id);
+  }
+  return id;
+}
+
+function int32Type(b: NativeBackend, name: string): OpAttr {
+  return { name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_INT32 };
+}
+
+/** Runs a one-output op whose inputs are tensors or native ids from {@link int32ConstantId}. */
+function executeWithIds(
+  b: NativeBackend,
+  name: string,
+  attrs: OpAttr[],
+  inputs: (Tensor | number)[],
+): Tensor {
+  const ids = inputs.map((t) => typeof t === "number" ? t : b.getInputTensorIds([t])[0]);
+  return b.createOutputTensor(b.binding.executeOp(name, attrs, ids, 1)[0]);
+}
+
 let registered = false;
 
 /**
@@ -151,10 +247,19 @@ export function registerFusedKernels(): void {
         momentum: number;
         relu: boolean;
       };
+      const bnInputs = [x, scale, offset, runningMean, runningVar];
+      if (relu && backendInfo.oneDnnEnabled) {
+        return b.executeMultipleOutputs(
+          "_MklNativeFusedBatchNormEx",
+          [...batchNormAttrs(b, epsilon, true, momentum), ...fusedReluAttrs(b)],
+          bnInputs,
+          6,
+        );
+      }
       const [bn, mean, variance, savedMean, savedVar, reserve3] = b.executeMultipleOutputs(
         "FusedBatchNormV3",
         batchNormAttrs(b, epsilon, true, momentum),
-        [x, scale, offset, runningMean, runningVar],
+        bnInputs,
         6,
       );
       if (!relu) return [bn, mean, variance, savedMean, savedVar, reserve3];
@@ -291,6 +396,144 @@ export function registerFusedKernels(): void {
       };
     },
   });
+
+  // relu(a + b), the end of a residual block: one tfjs kernel, and one ReluGrad backward whose
+  // result is the gradient of both summands (tfjs' Add gradient would reshape it twice).
+  tf.registerKernel({
+    kernelName: KERNELS.addRelu,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs }) => {
+      const b = nativeBackend();
+      const { a, b: other } = inputs as unknown as Record<string, Tensor>;
+      const sum = b.executeSingleOutput("AddV2", [floatType(b, "T")], [a, other]);
+      const y = b.executeSingleOutput("Relu", [floatType(b, "T")], [sum]);
+      sum.dispose();
+      return y;
+    },
+  });
+  tf.registerGradient({
+    kernelName: KERNELS.addRelu,
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const [y] = saved;
+      const dSum = tf.engine().runKernel(
+        KERNELS.reluGrad,
+        { dy, y } as unknown as NamedTensorMap,
+        {},
+      ) as Tensor;
+      // Two handles on one buffer: tfjs disposes each summand's gradient on its own when it
+      // accumulates it, so they must not be the same Tensor object.
+      return { a: () => dSum, b: () => dSum.clone() };
+    },
+  });
+
+  // A convolution with PyTorch's symmetric padding as one kernel forward, and its gradients
+  // with the same padding (no Pad op and Slice for stride 2), sizes passed as cached vectors.
+  // inputs: x [N,H,W,Cin], filter [kh,kw,Cin,Cout]; attrs: stride, pad (pixels on each side)
+  tf.registerKernel({
+    kernelName: KERNELS.conv2d,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, attrs }) => {
+      const b = nativeBackend();
+      const { x, filter } = inputs as unknown as Record<string, Tensor>;
+      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
+      const padding = convPadding(filter.shape[0]!, stride, pad);
+      return b.executeSingleOutput("Conv2D", convAttrs(b, stride, padding), [x, filter]);
+    },
+  });
+  // Its gradients, kernels of their own so tf.profile sees them by name.
+  // inputs: dy, filter (and x for its shape); attrs: stride, pad
+  tf.registerKernel({
+    kernelName: KERNELS.conv2dBackpropInput,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, attrs }) => {
+      const b = nativeBackend();
+      const { dy, x, filter } = inputs as unknown as Record<string, Tensor>;
+      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
+      const padding = convPadding(filter.shape[0]!, stride, pad);
+      return executeWithIds(b, "Conv2DBackpropInput", convAttrs(b, stride, padding), [
+        int32ConstantId(b, x.shape),
+        filter,
+        dy,
+      ]);
+    },
+  });
+  // inputs: dy, x, filter (for its shape); attrs: stride, pad
+  tf.registerKernel({
+    kernelName: KERNELS.conv2dBackpropFilter,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, attrs }) => {
+      const b = nativeBackend();
+      const { dy, x, filter } = inputs as unknown as Record<string, Tensor>;
+      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
+      const padding = convPadding(filter.shape[0]!, stride, pad);
+      const sizes = int32ConstantId(b, filter.shape);
+      // TensorFlow runs EXPLICIT filter gradients on Eigen even with oneDNN on, ~1.8× slower
+      // than oneDNN's for ResNet's stride-2 convs here; padding x first keeps them on oneDNN.
+      if (padding.mode === "EXPLICIT" && backendInfo.oneDnnEnabled) {
+        const p = padding.pixels;
+        const padded = executeWithIds(b, "Pad", [floatType(b, "T"), int32Type(b, "Tpaddings")], [
+          x,
+          int32ConstantId(b, [0, 0, p, p, p, p, 0, 0], [4, 2]),
+        ]);
+        const valid: ConvPadding = { mode: "VALID", pixels: 0 };
+        const dFilter = executeWithIds(b, "Conv2DBackpropFilter", convAttrs(b, stride, valid), [
+          padded,
+          sizes,
+          dy,
+        ]);
+        padded.dispose();
+        return dFilter;
+      }
+      return executeWithIds(b, "Conv2DBackpropFilter", convAttrs(b, stride, padding), [
+        x,
+        sizes,
+        dy,
+      ]);
+    },
+  });
+  tf.registerGradient({
+    kernelName: KERNELS.conv2d,
+    inputsToSave: ["x", "filter"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved;
+      const inputs = { dy, x, filter } as unknown as NamedTensorMap;
+      const a = attrs as unknown as Record<string, number>;
+      return {
+        x: () => tf.engine().runKernel(KERNELS.conv2dBackpropInput, inputs, a) as Tensor,
+        filter: () => tf.engine().runKernel(KERNELS.conv2dBackpropFilter, inputs, a) as Tensor,
+      };
+    },
+  });
+
+  // Mean over H and W, `[N, H, W, C]` → `[N, C]`, whose gradient is dy / (H·W) broadcast back
+  // (one division on `[N, C]` and one broadcast; tfjs' Mean gradient multiplies by a tensor of
+  // ones of the input's shape and then divides it all).
+  tf.registerKernel({
+    kernelName: KERNELS.globalAveragePool,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs }) => {
+      const b = nativeBackend();
+      const attrs: OpAttr[] = [
+        { name: "keep_dims", type: b.binding.TF_ATTR_BOOL, value: false },
+        floatType(b, "T"),
+        int32Type(b, "Tidx"),
+      ];
+      return executeWithIds(b, "Mean", attrs, [inputs.x as Tensor, int32ConstantId(b, [1, 2])]);
+    },
+  });
+  tf.registerGradient({
+    kernelName: KERNELS.globalAveragePool,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const [n, h, w, c] = x.shape as number[];
+      return {
+        x: () =>
+          tf.broadcastTo(tf.reshape(tf.div(dy as Tensor, h * w), [n, 1, 1, c]), [n, h, w, c]),
+      };
+    },
+  });
   registered = true;
 }
 
@@ -338,6 +581,46 @@ export function batchNormTrain(
       runningVar: outs[2] as Tensor1D,
     };
   });
+}
+
+/**
+ * `relu(a + b)` for tensors of one shape (the end of a residual block), with one `ReluGrad`
+ * as the gradient of both.
+ */
+export function addRelu<T extends Tensor>(a: T, b: T): T {
+  if (a.shape.join() !== b.shape.join()) {
+    throw new Error(`addRelu: shapes must be equal, got [${a.shape}] and [${b.shape}]`);
+  }
+  registerFusedKernels();
+  return tf.engine().runKernel(KERNELS.addRelu, { a, b } as unknown as NamedTensorMap, {}) as T;
+}
+
+/**
+ * A bias-free NHWC convolution padded by `pad` pixels on every side of H and W (PyTorch's
+ * `padding`), as TensorFlow's Conv2D and its two gradient kernels.
+ *
+ * @param x `[N, H, W, Cin]` float32
+ * @param filter `[k, k, Cin, Cout]` (HWIO, square)
+ * @param stride the same in H and W, ≥ 1
+ * @param pad pixels on each side, ≥ 0
+ */
+export function conv2dPadded(x: Tensor4D, filter: Tensor4D, stride: number, pad: number): Tensor4D {
+  registerFusedKernels();
+  return tf.engine().runKernel(
+    KERNELS.conv2d,
+    { x, filter } as unknown as NamedTensorMap,
+    { stride, pad },
+  ) as Tensor4D;
+}
+
+/** Mean over H and W of an NHWC tensor, `[N, C]`, with a two-op gradient. */
+export function globalAveragePool(xNHWC: Tensor4D): Tensor2D {
+  registerFusedKernels();
+  return tf.engine().runKernel(
+    KERNELS.globalAveragePool,
+    { x: xNHWC } as unknown as NamedTensorMap,
+    {},
+  ) as Tensor2D;
 }
 
 /** ReLU with TensorFlow's `ReluGrad` as its gradient. */

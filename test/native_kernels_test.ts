@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
 import { backendInfo, tf } from "../lib/backend.ts";
-import { batchNormTrain, fusedKernelsActive, relu } from "../lib/native_kernels.ts";
-import { batchNorm, ParameterStore } from "../lib/models/layers.ts";
+import {
+  addRelu,
+  batchNormTrain,
+  fusedKernelsActive,
+  globalAveragePool,
+  relu,
+} from "../lib/native_kernels.ts";
+import { batchNorm, batchNormRelu, conv2d, ParameterStore } from "../lib/models/layers.ts";
 import { softTargetCrossEntropy } from "../lib/training/loss.ts";
 import { Random } from "../lib/random.ts";
 
@@ -151,6 +157,130 @@ Deno.test({
       const plain = withPlainKernels(both);
       assert.ok(maxAbsDiff(fused.value, plain.value) < 1e-5);
       assert.ok(maxAbsDiff(fused.grad, plain.grad) < 1e-6);
+    });
+    assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+/** Asserts that every tensor of `fused` is within `1e-4 · (1 + max |plain|)` of `plain`'s. */
+function assertAgree(label: string, fused: Record<string, Tensor>, plain: Record<string, Tensor>) {
+  for (const key of Object.keys(fused)) {
+    const diff = maxAbsDiff(fused[key], plain[key]);
+    const scale = 1 + tf.tidy(() => tf.max(tf.abs(plain[key])).dataSync()[0]);
+    assert.ok(diff <= 1e-4 * scale, `${label}: ${key} differs by ${diff}`);
+  }
+}
+
+Deno.test({
+  name:
+    "layers.batchNormRelu: fused (one kernel with oneDNN) and plain agree, stats and gradients too",
+  ignore: !native,
+  fn() {
+    const before = tf.memory().numTensors;
+    // 7 channels: not a multiple of 8, so the gradient's channel padding runs as well.
+    for (const channels of [7, 16]) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([8, 6, 5, channels], 0.5, 2, "float32", channels) as Tensor4D;
+        const upstream = tf.randomNormal(x.shape, 0, 1, "float32", channels + 1);
+        const run = () => {
+          const store = new ParameterStore(new Random(channels));
+          const params = store.batchNorm("bn", channels);
+          params.gamma.assign(tf.randomUniform([channels], 0.5, 1.5, "float32", 3));
+          params.beta.assign(tf.randomNormal([channels], 0, 1, "float32", 4));
+          const loss = (input: Tensor) =>
+            tf.sum(tf.mul(batchNormRelu(input as Tensor4D, params, true), upstream));
+          const { value, grads } = tf.variableGrads(() => loss(x) as never, [
+            params.gamma,
+            params.beta,
+          ]);
+          const result = {
+            value: value.clone(),
+            dGamma: grads[params.gamma.name].clone(),
+            dBeta: grads[params.beta.name].clone(),
+            dx: tf.grad(loss)(x),
+            y: batchNormRelu(x, params, false),
+            movingMean: params.movingMean.clone(),
+            movingVariance: params.movingVariance.clone(),
+          };
+          store.dispose();
+          return result;
+        };
+        assertAgree(`${channels} channels`, run(), withPlainKernels(run));
+      });
+    }
+    assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+Deno.test({
+  name: "layers.conv2d: fused conv kernel and plain agree on output and both gradients",
+  ignore: !native,
+  fn() {
+    const before = tf.memory().numTensors;
+    // [kernel, stride, height, width]: 3×3 stride 1 (SAME), 3×3 stride 2 (EXPLICIT, odd and even
+    // sizes), 1×1 stride 1 (VALID).
+    const cases = [[3, 1, 8, 8], [3, 2, 8, 8], [3, 2, 7, 9], [1, 1, 6, 6]];
+    for (const [k, stride, h, w] of cases) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([3, h, w, 5], 0, 1, "float32", h + w) as Tensor4D;
+        const run = () => {
+          const store = new ParameterStore(new Random(k * 10 + stride));
+          const params = store.conv("conv", k, 5, 6);
+          const y = conv2d(x, params, stride);
+          const upstream = tf.randomNormal(y.shape, 0, 1, "float32", 7);
+          const loss = (input: Tensor, kernel: Tensor) =>
+            tf.sum(
+              tf.mul(conv2d(input as Tensor4D, { kernel: kernel as never }, stride), upstream),
+            );
+          const [dx, dKernel] = tf.grads(loss)([x, params.kernel]);
+          const result = { y, dx, dKernel };
+          store.dispose();
+          return result;
+        };
+        assertAgree(`${k}×${k} stride ${stride} on ${h}×${w}`, run(), withPlainKernels(run));
+      });
+    }
+    assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+Deno.test({
+  name: "addRelu: relu(a + b), one gradient for both summands, also when a summand is reused",
+  ignore: !native,
+  fn() {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const a = tf.tensor1d([-1, 0.5, 2, -3]);
+      const b = tf.tensor1d([0.5, 0.5, -3, 4]);
+      assert.deepEqual(addRelu(a, b).arraySync(), [0, 1, 0, 1]);
+      const [da, db] = tf.grads((p: Tensor, q: Tensor) => tf.sum(addRelu(p, q)))([a, b]);
+      assert.deepEqual(da.arraySync(), [0, 1, 0, 1]);
+      assert.deepEqual(db.arraySync(), [0, 1, 0, 1]);
+      // x feeds both summands and one more op: its gradient accumulates 1 + 2 (where 3x > 0) + 1.
+      const x = tf.tensor1d([-2, 1, 3]);
+      const dx = tf.grad((v: Tensor) => tf.add(tf.sum(addRelu(v, tf.mul(v, 2))), tf.sum(v)))(x);
+      assert.deepEqual(dx.arraySync(), [1, 4, 4]);
+    });
+    const [p, q] = [tf.zeros([2, 3]), tf.zeros([3, 2])];
+    assert.throws(() => addRelu(p, q), /addRelu: shapes must be equal, got \[2,3\] and \[3,2\]/);
+    tf.dispose([p, q]);
+    assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+Deno.test({
+  name: "globalAveragePool: mean over H and W; gradient dy / (H·W) at every pixel",
+  ignore: !native,
+  fn() {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      // [1, 2, 2, 2]: channel 0 holds 1..4, channel 1 holds 10, 20, 30, 40.
+      const x = tf.tensor4d([1, 10, 2, 20, 3, 30, 4, 40], [1, 2, 2, 2]);
+      assert.deepEqual(globalAveragePool(x).arraySync(), [[2.5, 25]]);
+      const dx = tf.grad((v: Tensor) =>
+        tf.sum(tf.mul(globalAveragePool(v as Tensor4D), tf.tensor2d([[4, 8]])))
+      )(x);
+      assert.deepEqual(dx.arraySync(), [[[[1, 2], [1, 2]], [[1, 2], [1, 2]]]]);
     });
     assert.equal(tf.memory().numTensors, before);
   },

@@ -32,6 +32,7 @@ import {
   averagePool2x2,
   batchNorm,
   type BatchNormParams,
+  batchNormRelu,
   conv2d,
   type ConvParams,
   dense,
@@ -39,7 +40,6 @@ import {
   normalizeChannels,
   padChannels,
   ParameterStore,
-  relu,
   shakeDrop,
 } from "./layers.ts";
 import {
@@ -193,9 +193,9 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
   function block(x: Tensor4D, p: PyramidBlock, training: boolean, rng?: Random): Tensor4D {
     const [bn1, bn2, bn3, bn4] = p.bns;
     let out = conv2d(batchNorm(x, bn1, training), p.convs[0], bottleneck ? 1 : p.stride);
-    out = relu(batchNorm(out, bn2, training));
+    out = batchNormRelu(out, bn2, training);
     if (bottleneck) {
-      out = relu(batchNorm(conv2d(out, p.convs[1], p.stride), bn3, training));
+      out = batchNormRelu(conv2d(out, p.convs[1], p.stride), bn3, training);
       out = batchNorm(conv2d(out, p.convs[2]), bn4, training);
     } else {
       out = batchNorm(conv2d(out, p.convs[1]), bn3, training);
@@ -226,7 +226,7 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
           for (const p of stages[s]) x = block(x, p, training, rng);
           x = mixAt(x, s + 2, featureMix);
         }
-        const featuresNHWC = relu(batchNorm(x, finalBn, training));
+        const featuresNHWC = batchNormRelu(x, finalBn, training);
         const logits = dense(globalAveragePool(featuresNHWC), classifier);
         return { logits, featuresNHWC };
       });

@@ -25,15 +25,16 @@ import type { Tensor4D } from "@tensorflow/tfjs-node";
 import { tf } from "../backend.ts";
 import type { Random } from "../random.ts";
 import {
+  addRelu,
   batchNorm,
   type BatchNormParams,
+  batchNormRelu,
   conv2d,
   type ConvParams,
   dense,
   globalAveragePool,
   normalizeChannels,
   ParameterStore,
-  relu,
 } from "./layers.ts";
 import {
   checkImages,
@@ -149,13 +150,13 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
     (shortcut === "A" ? "-A" : "");
 
   function block(x: Tensor4D, p: BasicBlock, training: boolean): Tensor4D {
-    let out = relu(batchNorm(conv2d(x, p.conv1, p.stride), p.bn1, training));
+    let out = batchNormRelu(conv2d(x, p.conv1, p.stride), p.bn1, training);
     out = batchNorm(conv2d(out, p.conv2), p.bn2, training);
     let residual = x;
     if (p.projection) {
       residual = batchNorm(conv2d(x, p.projection.conv, p.stride), p.projection.bn, training);
     } else if (p.padShortcut) residual = optionAShortcut(x, p.stride, p.outChannels);
-    return relu(tf.add(out, residual));
+    return addRelu(out, residual);
   }
 
   return {
@@ -170,7 +171,7 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
       return tf.tidy(() => {
         let x = mixAt(imagesNHWC, 0, featureMix);
         x = normalizeChannels(x, mean, std);
-        x = relu(batchNorm(conv2d(x, stem.conv), stem.bn, training));
+        x = batchNormRelu(conv2d(x, stem.conv), stem.bn, training);
         x = mixAt(x, 1, featureMix);
         for (let s = 0; s < 3; s++) {
           for (const p of stages[s]) x = block(x, p, training);

@@ -75,11 +75,20 @@ export class SGD {
   readonly #groups: ShapeGroup[] = [];
   /** The variables' names in the order given (the order of {@link state}). */
   readonly #names: string[];
+  /**
+   * `momentum` and `weightDecay` as tensors, made once: tfjs turns a number operand into a new
+   * scalar tensor on every call, four per group and step otherwise.
+   */
+  readonly #scalars: { momentum: Tensor; weightDecay: Tensor };
 
   /** @param variables the trainable variables by name (the names key the optimizer state). */
   constructor(variables: Map<string, Variable>, options: SGDOptions) {
     this.options = validateSGDOptions(options);
     this.#names = [...variables.keys()];
+    this.#scalars = {
+      momentum: tf.scalar(this.options.momentum),
+      weightDecay: tf.scalar(this.options.weightDecay),
+    };
     const byShape = new Map<string, { names: string[]; variables: Variable[] }>();
     for (const [name, v] of variables) {
       const key = `${v.dtype}[${v.shape}]`;
@@ -103,7 +112,9 @@ export class SGD {
       throw new Error(`lr must be a finite number >= 0, got ${lr}`);
     }
     const { momentum, nesterov, weightDecay } = this.options;
+    const scalars = this.#scalars;
     tf.tidy(() => {
+      const learningRate = tf.scalar(lr);
       for (const { names, variables, velocity } of this.#groups) {
         const gs = names.map((name) => {
           const g = grads.get(name);
@@ -113,14 +124,14 @@ export class SGD {
         const stacked = variables.length > 1;
         const g = stacked ? tf.stack(gs) : gs[0];
         const p: Tensor = stacked ? tf.stack(variables as Variable[]) : variables[0];
-        const d = weightDecay > 0 ? tf.add(g, tf.mul(p, weightDecay)) : g;
+        const d = weightDecay > 0 ? tf.add(g, tf.mul(p, scalars.weightDecay)) : g;
         let update: Tensor = d;
         if (momentum > 0) {
-          const next = tf.add(tf.mul(velocity, momentum), d);
+          const next = tf.add(tf.mul(velocity, scalars.momentum), d);
           velocity.assign(next);
-          update = nesterov ? tf.add(d, tf.mul(next, momentum)) : next;
+          update = nesterov ? tf.add(d, tf.mul(next, scalars.momentum)) : next;
         }
-        const updated = tf.sub(p, tf.mul(update, lr));
+        const updated = tf.sub(p, tf.mul(update, learningRate));
         if (stacked) tf.unstack(updated).forEach((u, i) => variables[i].assign(u));
         else variables[0].assign(updated);
       }
@@ -166,5 +177,6 @@ export class SGD {
   dispose(): void {
     for (const { velocity } of this.#groups) velocity.dispose();
     this.#groups.length = 0;
+    tf.dispose([this.#scalars.momentum, this.#scalars.weightDecay]);
   }
 }

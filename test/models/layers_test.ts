@@ -160,6 +160,24 @@ Deno.test("batchNorm: batch statistics and PyTorch's running-average update in t
   store.dispose();
 });
 
+Deno.test("normalizeChannels: bit-identical to (x − mean) / std per channel; a wrong count throws", () => {
+  const before = tf.memory().numTensors;
+  const mean = [0.4914, 0.4822, 0.4465];
+  const std = [0.247, 0.2435, 0.2616];
+  tf.tidy(() => {
+    const x = tf.randomUniform([5, 7, 6, 3], 0, 1, "float32", 3) as Tensor4D;
+    const direct = tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std));
+    assert.deepEqual(normalizeChannels(x, mean, std).dataSync(), direct.dataSync());
+  });
+  const gray = tf.zeros([1, 2, 2, 1]) as Tensor4D;
+  assert.throws(
+    () => normalizeChannels(gray, mean, std),
+    /normalizeChannels: 1 channels but 3 means and 3 stds/,
+  );
+  gray.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 Deno.test("averagePool2x2, padChannels and normalizeChannels on hand-made inputs", () => {
   const before = tf.memory().numTensors;
   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
