@@ -46,6 +46,8 @@ export interface JobResult {
   oneDnn?: string;
   /** `backendInfo.oneDnnEnabled`. */
   oneDnnEnabled?: boolean;
+  /** `backendInfo.oneDnnPrimitiveMemUse`: whether oneDNN's conv-gradient primitives were cached. */
+  oneDnnPrimitiveMemUse?: string;
   backend: string;
   parameterCount: number;
   /** Images per second of each timed run. */
@@ -142,6 +144,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     fusedKernels: fusedKernelsActive(),
     oneDnn: backendInfo.oneDnn,
     oneDnnEnabled: backendInfo.oneDnnEnabled,
+    oneDnnPrimitiveMemUse: backendInfo.oneDnnPrimitiveMemUse,
     backend: backendInfo.name,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],

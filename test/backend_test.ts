@@ -68,6 +68,36 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "backend: oneDNN's conv-gradient primitives are cached unless the user chose otherwise",
+  ignore: !backendInfo.native,
+  async fn() {
+    const load = async (memUse: string | undefined) => {
+      const env = Deno.env.toObject();
+      delete env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE;
+      if (memUse !== undefined) env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE = memUse;
+      const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          `const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});` +
+          "console.log(JSON.stringify([backendInfo.oneDnnPrimitiveMemUse, " +
+          "Deno.env.get('TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE')]));",
+        ],
+        cwd: root,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+      assert.ok(success, decode(stderr));
+      return decode(stdout).trim();
+    };
+    assert.equal(await load(undefined), '["false (set by lib/backend.ts)","false"]');
+    assert.equal(await load("true"), '["true (user)","true"]');
+  },
+});
+
 Deno.test("backend: a tiny conv net trains and its loss goes down", () => {
   const before = tf.memory().numTensors;
   // 64 images of 8x8x3: class 1 images are brighter in the centre, class 0 at the border.
