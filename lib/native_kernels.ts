@@ -110,18 +110,19 @@ function floatType(b: NativeBackend, name: string): OpAttr {
   return { name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
 }
 
-/** Attributes of FusedBatchNormV3 / FusedBatchNormGradV3 for float32 NHWC. */
+/** Attributes of FusedBatchNormV3 / FusedBatchNormGradV3 for float32 NHWC (or NDHWC). */
 function batchNormAttrs(
   b: NativeBackend,
   epsilon: number,
   isTraining: boolean,
   exponentialAvgFactor?: number,
+  dataFormat: "NHWC" | "NDHWC" = "NHWC",
 ): OpAttr[] {
   const attrs: OpAttr[] = [
     floatType(b, "T"),
     floatType(b, "U"),
     { name: "epsilon", type: b.binding.TF_ATTR_FLOAT, value: epsilon },
-    { name: "data_format", type: b.binding.TF_ATTR_STRING, value: "NHWC" },
+    { name: "data_format", type: b.binding.TF_ATTR_STRING, value: dataFormat },
     { name: "is_training", type: b.binding.TF_ATTR_BOOL, value: isTraining },
   ];
   if (exponentialAvgFactor !== undefined) {
@@ -132,6 +133,62 @@ function batchNormAttrs(
     });
   }
   return attrs;
+}
+
+/**
+ * Which batch-norm kernels to run for `channels` channels:
+ * - `oneDnn`: oneDNN's, forward and backward (the ReLU fused into the forward);
+ * - `oneDnnPaddedGrad`: oneDNN's, the backward on channels padded to a multiple of 8;
+ * - `eigen`: TensorFlow's own (Eigen) kernels, also when oneDNN is on.
+ *
+ * oneDNN's batch norm has a slow path for some channel counts (bench/experiments/bn_plan.ts).
+ * On the AVX2 machine (AMD EPYC Zen 1) it is fast when C is a multiple of 4 and 2–5× slower
+ * otherwise, and then Eigen's kernels are faster than oneDNN's, padded or not, except the 32×32
+ * backward, where padding is ~10 % faster (it costs a Pad of two inputs and a Slice). On the
+ * AVX-512 machine the cliff was at multiples of 8, and padding the backward to 8 bought
+ * PyramidNet-38 1.08×; that rule stays for AVX-512 CPUs.
+ */
+export type BatchNormPlan = "oneDnn" | "oneDnnPaddedGrad" | "eigen";
+
+/** The {@link BatchNormPlan} for `channels` channels on this machine and backend. */
+export function batchNormPlan(channels: number): BatchNormPlan {
+  if (!backendInfo.oneDnnEnabled) return "eigen";
+  if (channels % 8 === 0) return "oneDnn";
+  if (hasAvx512()) return "oneDnnPaddedGrad";
+  return channels % 4 === 0 ? "oneDnn" : "eigen";
+}
+
+let avx512: boolean | undefined;
+
+/** Whether the CPU has AVX-512 (the `avx512f` flag of /proc/cpuinfo; false where unreadable). */
+function hasAvx512(): boolean {
+  if (avx512 === undefined) {
+    try {
+      avx512 = /^flags\s*:.*\bavx512f\b/m.test(Deno.readTextFileSync("/proc/cpuinfo"));
+    } catch {
+      avx512 = false;
+    }
+  }
+  return avx512;
+}
+
+/**
+ * `x` `[N, H, W, C]` viewed as `[N, H, W, 1, C]` (NDHWC). TensorFlow's eager runtime hands
+ * batch norm to oneDNN only for 4-D input, so this is how the {@link BatchNormPlan} `eigen`
+ * keeps it on TensorFlow's own kernels while oneDNN is on; the statistics are the same (over
+ * N, D, H, W, with D = H and H = W here).
+ */
+function asNDHWC(b: NativeBackend, x: Tensor): Tensor {
+  const [n, h, w, c] = x.shape as number[];
+  return reshapeNative(b, x, [n, h, w, 1, c]);
+}
+
+/** A reshape with the shape passed as a cached native constant. */
+function reshapeNative(b: NativeBackend, x: Tensor, shape: readonly number[]): Tensor {
+  return executeWithIds(b, "Reshape", [floatType(b, "T"), int32Type(b, "Tshape")], [
+    x,
+    int32ConstantId(b, shape),
+  ]);
 }
 
 /** Extra attributes of oneDNN's `_MklNativeFusedBatchNormEx`: ReLU fused, no side input. */
@@ -248,7 +305,23 @@ export function registerFusedKernels(): void {
         relu: boolean;
       };
       const bnInputs = [x, scale, offset, runningMean, runningVar];
-      if (relu && backendInfo.oneDnnEnabled) {
+      const plan = batchNormPlan(x.shape[3]!);
+      if (plan === "eigen") {
+        const x5 = asNDHWC(b, x);
+        const [bn5, mean, variance, savedMean, savedVar, reserve3] = b.executeMultipleOutputs(
+          "FusedBatchNormV3",
+          batchNormAttrs(b, epsilon, true, momentum, "NDHWC"),
+          [x5, scale, offset, runningMean, runningVar],
+          6,
+        );
+        const bn = reshapeNative(b, bn5, x.shape);
+        tf.dispose([x5, bn5]);
+        if (!relu) return [bn, mean, variance, savedMean, savedVar, reserve3];
+        const y = b.executeSingleOutput("Relu", [floatType(b, "T")], [bn]);
+        bn.dispose();
+        return [y, mean, variance, savedMean, savedVar, reserve3];
+      }
+      if (relu) {
         return b.executeMultipleOutputs(
           "_MklNativeFusedBatchNormEx",
           [...batchNormAttrs(b, epsilon, true, momentum), ...fusedReluAttrs(b)],
@@ -280,16 +353,22 @@ export function registerFusedKernels(): void {
         Tensor
       >;
       const { epsilon, relu } = attrs as unknown as { epsilon: number; relu: boolean };
-      // With oneDNN, TensorFlow's CPU FusedBatchNormGradV3 is 1.4–4× slower when the channel
-      // count is not a multiple of 8 (PyramidNet's widths 17, 18, 19, …;
-      // bench/experiments/bn_channels.ts), so such inputs are padded to the next multiple (scale
-      // and variance with 1, the rest with 0: the extra channels are independent and finite) and
-      // the results sliced back. Eigen's kernel (oneDNN off) has no such cliff, and padding made
-      // it 1.6× slower (AVX2 machine), so then nothing is padded.
       const channels = x.shape[3]!;
-      const extra = backendInfo.oneDnnEnabled ? (8 - (channels % 8)) % 8 : 0;
+      const plan = batchNormPlan(channels);
+      // Padded: the channels padded to a multiple of 8 (scale and variance with 1, the rest with
+      // 0: the extra channels are independent and finite) and the results sliced back.
+      const extra = plan === "oneDnnPaddedGrad" ? (8 - (channels % 8)) % 8 : 0;
       return tf.tidy(() => {
         const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
+        if (plan === "eigen") {
+          const [dx5, dScale, dOffset] = b.executeMultipleOutputs(
+            "FusedBatchNormGradV3",
+            batchNormAttrs(b, epsilon, true, undefined, "NDHWC"),
+            [asNDHWC(b, dBn), asNDHWC(b, x), scale, savedMean, savedVar, reserve3],
+            5,
+          );
+          return [reshapeNative(b, dx5, x.shape), dScale, dOffset];
+        }
         const pad4 = (t: Tensor) => extra ? tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, extra]]) : t;
         const pad1 = (t: Tensor, value: number) => extra ? tf.pad(t, [[0, extra]], value) : t;
         const [dx, dScale, dOffset] = b.executeMultipleOutputs(

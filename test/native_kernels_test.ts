@@ -3,6 +3,7 @@ import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node
 import { backendInfo, tf } from "../lib/backend.ts";
 import {
   addRelu,
+  batchNormPlan,
   batchNormTrain,
   fusedKernelsActive,
   globalAveragePool,
@@ -177,8 +178,9 @@ Deno.test({
   ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
-    // 7 channels: not a multiple of 8, so the gradient's channel padding runs as well.
-    for (const channels of [7, 16]) {
+    // 7 channels: Eigen's kernels on an AVX2 CPU (padded oneDNN on AVX-512), 20: a multiple of
+    // 4 but not 8, 16: oneDNN's, whatever the CPU.
+    for (const channels of [7, 16, 20]) {
       tf.tidy(() => {
         const x = tf.randomNormal([8, 6, 5, channels], 0.5, 2, "float32", channels) as Tensor4D;
         const upstream = tf.randomNormal(x.shape, 0, 1, "float32", channels + 1);
@@ -283,5 +285,17 @@ Deno.test({
       assert.deepEqual(dx.arraySync(), [[[[1, 2], [1, 2]], [[1, 2], [1, 2]]]]);
     });
     assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+Deno.test({
+  name: "batchNormPlan: oneDNN for multiples of 8, another plan elsewhere only when oneDNN is on",
+  ignore: !native,
+  fn() {
+    assert.equal(batchNormPlan(16), backendInfo.oneDnnEnabled ? "oneDnn" : "eigen");
+    assert.equal(batchNormPlan(64), backendInfo.oneDnnEnabled ? "oneDnn" : "eigen");
+    const odd = batchNormPlan(17);
+    assert.ok(odd === "eigen" || odd === "oneDnnPaddedGrad", odd);
+    if (!backendInfo.oneDnnEnabled) assert.equal(odd, "eigen");
   },
 });
