@@ -8,11 +8,22 @@
  * 2,700 kernel calls and batch norm + ReLU forward and backward take most of its time
  * (bench/README.md). TensorFlow does the same math in a handful of calls:
  *
- * | piece              | forward                         | backward                    |
- * |--------------------|---------------------------------|-----------------------------|
- * | batch norm (train) | `FusedBatchNormV3(is_training)` | `FusedBatchNormGradV3`      |
- * | ReLU               | `Relu`                          | `ReluGrad` (tfjs: Step·Mul) |
- * | soft-target CE     | `SoftmaxCrossEntropyWithLogits` | the kernel's own `backprop` |
+ * | piece               | forward                           | backward                        |
+ * |---------------------|-----------------------------------|---------------------------------|
+ * | batch norm (train)  | `FusedBatchNormV3(is_training)`   | `FusedBatchNormGradV3`          |
+ * | batch norm + ReLU   | oneDNN's `_MklNativeFusedBatchNormEx` | `ReluGrad` + the above      |
+ * | ReLU                | `Relu`                            | `ReluGrad` (tfjs: Step·Mul)     |
+ * | relu(a + b)         | `AddV2` + `Relu`, one tfjs kernel | one `ReluGrad` for both         |
+ * | conv, PyTorch pad   | `Conv2D` (SAME / VALID / EXPLICIT) | `Conv2DBackpropInput`/`Filter` |
+ * | global average pool | `Mean`                            | one division + a broadcast      |
+ * | soft-target CE      | `SoftmaxCrossEntropyWithLogits`   | the kernel's own `backprop`     |
+ *
+ * Each TensorFlow call costs a fixed ~25–100 µs on 2 cores whatever its size, so fewer calls
+ * per step matter as much as faster ones: a ResNet-20 step is ~500 tfjs kernels (574 before the
+ * conv, add-ReLU and pooling kernels here). Which kernel TensorFlow
+ * runs also depends on how an op is called: with oneDNN on, 4-D batch norm and SAME / VALID
+ * convolutions go to oneDNN, 5-D batch norm and EXPLICIT conv gradients to Eigen; the batch-norm
+ * plan ({@link batchNormPlan}) and the conv kernel use that to pick the faster one.
  *
  * Batch norm statistics follow PyTorch: normalise with the biased batch variance; running
  * statistics move by `momentum` towards the batch mean and the *unbiased* batch variance
@@ -139,7 +150,8 @@ function batchNormAttrs(
  * Which batch-norm kernels to run for `channels` channels:
  * - `oneDnn`: oneDNN's, forward and backward (the ReLU fused into the forward);
  * - `oneDnnPaddedGrad`: oneDNN's, the backward on channels padded to a multiple of 8;
- * - `eigen`: TensorFlow's own (Eigen) kernels, also when oneDNN is on.
+ * - `eigen`: TensorFlow's own (Eigen) kernels although oneDNN is on;
+ * - `default`: whatever TensorFlow runs for the plain ops (oneDNN off, or the GPU build).
  *
  * oneDNN's batch norm has a slow path for some channel counts (bench/experiments/bn_plan.ts).
  * On the AVX2 machine (AMD EPYC Zen 1) it is fast when C is a multiple of 4 and 2–5× slower
@@ -148,14 +160,22 @@ function batchNormAttrs(
  * AVX-512 machine the cliff was at multiples of 8, and padding the backward to 8 bought
  * PyramidNet-38 1.08×; that rule stays for AVX-512 CPUs.
  */
-export type BatchNormPlan = "oneDnn" | "oneDnnPaddedGrad" | "eigen";
+export type BatchNormPlan = "oneDnn" | "oneDnnPaddedGrad" | "eigen" | "default";
 
 /** The {@link BatchNormPlan} for `channels` channels on this machine and backend. */
 export function batchNormPlan(channels: number): BatchNormPlan {
-  if (!backendInfo.oneDnnEnabled) return "eigen";
+  if (!oneDnnOnCpu()) return "default";
   if (channels % 8 === 0) return "oneDnn";
   if (hasAvx512()) return "oneDnnPaddedGrad";
   return channels % 4 === 0 ? "oneDnn" : "eigen";
+}
+
+/**
+ * Whether TensorFlow runs oneDNN's CPU kernels: oneDNN on, and not the GPU build (whose ops run
+ * on CUDA and which has no oneDNN-only op such as `_MklNativeFusedBatchNormEx` there).
+ */
+function oneDnnOnCpu(): boolean {
+  return backendInfo.oneDnnEnabled && backendInfo.requested !== "gpu";
 }
 
 let avx512: boolean | undefined;
@@ -321,7 +341,7 @@ export function registerFusedKernels(): void {
         bn.dispose();
         return [y, mean, variance, savedMean, savedVar, reserve3];
       }
-      if (relu) {
+      if (relu && plan !== "default") {
         return b.executeMultipleOutputs(
           "_MklNativeFusedBatchNormEx",
           [...batchNormAttrs(b, epsilon, true, momentum), ...fusedReluAttrs(b)],
@@ -549,7 +569,7 @@ export function registerFusedKernels(): void {
       const sizes = int32ConstantId(b, filter.shape);
       // TensorFlow runs EXPLICIT filter gradients on Eigen even with oneDNN on, ~1.8× slower
       // than oneDNN's for ResNet's stride-2 convs here; padding x first keeps them on oneDNN.
-      if (padding.mode === "EXPLICIT" && backendInfo.oneDnnEnabled) {
+      if (padding.mode === "EXPLICIT" && oneDnnOnCpu()) {
         const p = padding.pixels;
         const padded = executeWithIds(b, "Pad", [floatType(b, "T"), int32Type(b, "Tpaddings")], [
           x,
