@@ -884,7 +884,8 @@ function report(results: Record<string, unknown>): string {
       "",
     );
   }
-  return lines.join("\n");
+  // One trailing newline (added by the writer), as `deno fmt` wants Markdown.
+  return lines.join("\n").replace(/\n+$/, "");
 }
 
 // ---------------------------------------------------------------------------------------------
