@@ -247,18 +247,7 @@ export function batchNorm(xNHWC: Tensor4D, params: BatchNormParams, training: bo
   if (fusedKernelsActive()) {
     // One FusedBatchNormV3 forward (running averages updated in the same kernel) and one
     // FusedBatchNormGradV3 backward, instead of ~20 elementwise kernels: see native_kernels.ts.
-    const { y, runningMean, runningVar } = batchNormTrain(
-      xNHWC,
-      params.gamma as Tensor1D,
-      params.beta as Tensor1D,
-      params.movingMean as Tensor1D,
-      params.movingVariance as Tensor1D,
-      { epsilon: params.epsilon, momentum: params.momentum, relu: false },
-    );
-    params.movingMean.assign(runningMean);
-    params.movingVariance.assign(runningVar);
-    tf.dispose([runningMean, runningVar]);
-    return y;
+    return fusedBatchNormTrain(xNHWC, params, false);
   }
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(xNHWC, [0, 1, 2]);
@@ -293,13 +282,18 @@ export function batchNormRelu(
   if (!training || !fusedKernelsActive()) {
     return relu(batchNorm(xNHWC, params, training));
   }
+  return fusedBatchNormTrain(xNHWC, params, true);
+}
+
+/** Training-mode batch norm (optionally + ReLU) by the fused kernel; moves the running stats. */
+function fusedBatchNormTrain(xNHWC: Tensor4D, params: BatchNormParams, relu: boolean): Tensor4D {
   const { y, runningMean, runningVar } = batchNormTrain(
     xNHWC,
     params.gamma as Tensor1D,
     params.beta as Tensor1D,
     params.movingMean as Tensor1D,
     params.movingVariance as Tensor1D,
-    { epsilon: params.epsilon, momentum: params.momentum, relu: true },
+    { epsilon: params.epsilon, momentum: params.momentum, relu },
   );
   params.movingMean.assign(runningMean);
   params.movingVariance.assign(runningVar);
