@@ -240,6 +240,16 @@ function convPadding(kernelSize: number, stride: number, pad: number): ConvPaddi
   return { mode: "EXPLICIT", pixels: pad };
 }
 
+/** The inputs and attributes of the conv kernels, with the padding worked out once. */
+function convKernelArgs(
+  inputs: unknown,
+  attrs: unknown,
+): { dy: Tensor; x: Tensor; filter: Tensor; stride: number; padding: ConvPadding } {
+  const { dy, x, filter } = inputs as Record<string, Tensor>;
+  const { stride, pad } = attrs as { stride: number; pad: number };
+  return { dy, x, filter, stride, padding: convPadding(filter.shape[0]!, stride, pad) };
+}
+
 /** Attributes of Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter for float32 NHWC. */
 function convAttrs(b: NativeBackend, stride: number, padding: ConvPadding): OpAttr[] {
   const attrs: OpAttr[] = [
@@ -534,9 +544,7 @@ export function registerFusedKernels(): void {
     backendName: "tensorflow",
     kernelFunc: ({ inputs, attrs }) => {
       const b = nativeBackend();
-      const { x, filter } = inputs as unknown as Record<string, Tensor>;
-      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
-      const padding = convPadding(filter.shape[0]!, stride, pad);
+      const { x, filter, stride, padding } = convKernelArgs(inputs, attrs);
       return b.executeSingleOutput("Conv2D", convAttrs(b, stride, padding), [x, filter]);
     },
   });
@@ -547,9 +555,7 @@ export function registerFusedKernels(): void {
     backendName: "tensorflow",
     kernelFunc: ({ inputs, attrs }) => {
       const b = nativeBackend();
-      const { dy, x, filter } = inputs as unknown as Record<string, Tensor>;
-      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
-      const padding = convPadding(filter.shape[0]!, stride, pad);
+      const { dy, x, filter, stride, padding } = convKernelArgs(inputs, attrs);
       return executeWithIds(b, "Conv2DBackpropInput", convAttrs(b, stride, padding), [
         int32ConstantId(b, x.shape),
         filter,
@@ -563,32 +569,26 @@ export function registerFusedKernels(): void {
     backendName: "tensorflow",
     kernelFunc: ({ inputs, attrs }) => {
       const b = nativeBackend();
-      const { dy, x, filter } = inputs as unknown as Record<string, Tensor>;
-      const { stride, pad } = attrs as unknown as { stride: number; pad: number };
-      const padding = convPadding(filter.shape[0]!, stride, pad);
-      const sizes = int32ConstantId(b, filter.shape);
+      const { dy, x, filter, stride, padding } = convKernelArgs(inputs, attrs);
       // TensorFlow runs EXPLICIT filter gradients on Eigen even with oneDNN on, ~1.8× slower
       // than oneDNN's for ResNet's stride-2 convs here; padding x first keeps them on oneDNN.
-      if (padding.mode === "EXPLICIT" && oneDnnOnCpu()) {
-        const p = padding.pixels;
-        const padded = executeWithIds(b, "Pad", [floatType(b, "T"), int32Type(b, "Tpaddings")], [
+      const padFirst = padding.mode === "EXPLICIT" && oneDnnOnCpu();
+      const p = padding.pixels;
+      const input = padFirst
+        ? executeWithIds(b, "Pad", [floatType(b, "T"), int32Type(b, "Tpaddings")], [
           x,
           int32ConstantId(b, [0, 0, p, p, p, p, 0, 0], [4, 2]),
-        ]);
-        const valid: ConvPadding = { mode: "VALID", pixels: 0 };
-        const dFilter = executeWithIds(b, "Conv2DBackpropFilter", convAttrs(b, stride, valid), [
-          padded,
-          sizes,
-          dy,
-        ]);
-        padded.dispose();
-        return dFilter;
-      }
-      return executeWithIds(b, "Conv2DBackpropFilter", convAttrs(b, stride, padding), [
-        x,
-        sizes,
-        dy,
-      ]);
+        ])
+        : x;
+      const inputPadding: ConvPadding = padFirst ? { mode: "VALID", pixels: 0 } : padding;
+      const dFilter = executeWithIds(
+        b,
+        "Conv2DBackpropFilter",
+        convAttrs(b, stride, inputPadding),
+        [input, int32ConstantId(b, filter.shape), dy],
+      );
+      if (padFirst) input.dispose();
+      return dFilter;
     },
   });
   tf.registerGradient({
