@@ -149,24 +149,20 @@ function batchNormAttrs(
 /**
  * Which batch-norm kernels to run for `channels` channels:
  * - `oneDnn`: oneDNN's, forward and backward (the ReLU fused into the forward);
- * - `oneDnnPaddedGrad`: oneDNN's, the backward on channels padded to a multiple of 8;
  * - `eigen`: TensorFlow's own (Eigen) kernels although oneDNN is on;
  * - `default`: whatever TensorFlow runs for the plain ops (oneDNN off, or the GPU build).
  *
  * oneDNN's batch norm has a slow path for some channel counts (bench/experiments/bn_plan.ts).
- * On the AVX2 machine (AMD EPYC Zen 1) it is fast when C is a multiple of 4 and 2–5× slower
- * otherwise, and then Eigen's kernels are faster than oneDNN's, padded or not, except the 32×32
- * backward, where padding is ~10 % faster (it costs a Pad of two inputs and a Slice). On the
- * AVX-512 machine the cliff was at multiples of 8, and padding the backward to 8 bought
- * PyramidNet-38 1.08×; that rule stays for AVX-512 CPUs.
+ * On both machines measured, an AMD EPYC Zen 1 (AVX2) and an Intel Xeon with AVX-512 and AMX,
+ * it is fast when C is a multiple of 4 and 2–5× slower otherwise, and then Eigen's kernels are
+ * faster than oneDNN's, padded to a multiple of 8 or not. (Padding to 8 was the rule here
+ * before; on the AVX-512 machine it made C = 20, 28, … 2–3× slower than plain oneDNN.)
  */
-export type BatchNormPlan = "oneDnn" | "oneDnnPaddedGrad" | "eigen" | "default";
+export type BatchNormPlan = "oneDnn" | "eigen" | "default";
 
 /** The {@link BatchNormPlan} for `channels` channels on this machine and backend. */
 export function batchNormPlan(channels: number): BatchNormPlan {
   if (!oneDnnOnCpu()) return "default";
-  if (channels % 8 === 0) return "oneDnn";
-  if (hasAvx512()) return "oneDnnPaddedGrad";
   return channels % 4 === 0 ? "oneDnn" : "eigen";
 }
 
@@ -176,20 +172,6 @@ export function batchNormPlan(channels: number): BatchNormPlan {
  */
 function oneDnnOnCpu(): boolean {
   return backendInfo.oneDnnEnabled && backendInfo.requested !== "gpu";
-}
-
-let avx512: boolean | undefined;
-
-/** Whether the CPU has AVX-512 (the `avx512f` flag of /proc/cpuinfo; false where unreadable). */
-function hasAvx512(): boolean {
-  if (avx512 === undefined) {
-    try {
-      avx512 = /^flags\s*:.*\bavx512f\b/m.test(Deno.readTextFileSync("/proc/cpuinfo"));
-    } catch {
-      avx512 = false;
-    }
-  }
-  return avx512;
 }
 
 /**
@@ -383,11 +365,7 @@ export function registerFusedKernels(): void {
         Tensor
       >;
       const { epsilon, relu } = attrs as unknown as { epsilon: number; relu: boolean };
-      const channels = x.shape[3]!;
-      const plan = batchNormPlan(channels);
-      // Padded: the channels padded to a multiple of 8 (scale and variance with 1, the rest with
-      // 0: the extra channels are independent and finite) and the results sliced back.
-      const extra = plan === "oneDnnPaddedGrad" ? (8 - (channels % 8)) % 8 : 0;
+      const plan = batchNormPlan(x.shape[3]!);
       return tf.tidy(() => {
         const dBn = relu ? b.executeSingleOutput("ReluGrad", [floatType(b, "T")], [dy, y]) : dy;
         if (plan === "eigen") {
@@ -399,20 +377,13 @@ export function registerFusedKernels(): void {
           );
           return [reshapeNative(b, dx5, x.shape), dScale, dOffset];
         }
-        const pad4 = (t: Tensor) => extra ? tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, extra]]) : t;
-        const pad1 = (t: Tensor, value: number) => extra ? tf.pad(t, [[0, extra]], value) : t;
-        const [dx, dScale, dOffset] = b.executeMultipleOutputs(
+        // Outputs 3 and 4 (reserve spaces) are not needed; the tidy frees them.
+        return b.executeMultipleOutputs(
           "FusedBatchNormGradV3",
           batchNormAttrs(b, epsilon, true),
-          [pad4(dBn), pad4(x), pad1(scale, 1), pad1(savedMean, 0), pad1(savedVar, 1), reserve3],
+          [dBn, x, scale, savedMean, savedVar, reserve3],
           5,
-        );
-        if (!extra) return [dx, dScale, dOffset];
-        return [
-          tf.slice(dx, [0, 0, 0, 0], [-1, -1, -1, channels]),
-          tf.slice(dScale, [0], [channels]),
-          tf.slice(dOffset, [0], [channels]),
-        ];
+        ).slice(0, 3);
       });
     },
   });

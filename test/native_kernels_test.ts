@@ -289,14 +289,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "batchNormPlan: oneDNN for multiples of 8; Eigen or padding elsewhere only with oneDNN on",
+  name: "batchNormPlan: oneDNN for multiples of 4, Eigen otherwise, only with oneDNN on",
   ignore: !native,
   fn() {
     const on = backendInfo.oneDnnEnabled && backendInfo.requested !== "gpu";
     assert.equal(batchNormPlan(16), on ? "oneDnn" : "default");
-    assert.equal(batchNormPlan(64), on ? "oneDnn" : "default");
-    const odd = batchNormPlan(17);
-    if (on) assert.ok(odd === "eigen" || odd === "oneDnnPaddedGrad", odd);
-    else assert.equal(odd, "default");
+    assert.equal(batchNormPlan(20), on ? "oneDnn" : "default");
+    assert.equal(batchNormPlan(17), on ? "eigen" : "default");
+    assert.equal(batchNormPlan(18), on ? "eigen" : "default");
   },
 });

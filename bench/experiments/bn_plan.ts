@@ -14,6 +14,13 @@
  * - otherwise (17, 21, 43, 61, 79): oneDNN 5.8 | 10.9 at 32×32×17, padded 5.7 | 7.8,
  *   Eigen 4.0 | 8.7; at 16×16×43 3.2 | 5.3, 3.0 | 4.2, 2.0 | 3.4; at 8×8×61 1.2 | 1.9,
  *   1.4 | 2.1, 0.8 | 1.1.
+ *
+ * On the AVX-512 machine (Intel Xeon with AMX, 2 cores, 2026-12-02), the same rule:
+ * - multiples of 4: oneDNN 0.87 | 1.17 at 32×32×20 against padded 3.16 | 3.11 and Eigen
+ *   2.08 | 3.57; 0.29 | 0.35 at 8×8×60 (padded 0.90 | 1.06, Eigen 0.41 | 0.71);
+ * - otherwise: at 32×32×17 oneDNN 3.45 | 8.88, padded 3.41 | 3.51, Eigen 1.57 | 3.47; at
+ *   16×16×43 1.59 | 3.04, 1.48 | 1.94, 1.04 | 1.80; at 8×8×61 0.75 | 1.51, 0.81 | 1.09,
+ *   0.42 | 0.73.
  * @module
  */
 import type { Tensor } from "@tensorflow/tfjs-node";
