@@ -153,10 +153,12 @@ function batchNormAttrs(
  * - `default`: whatever TensorFlow runs for the plain ops (oneDNN off, or the GPU build).
  *
  * oneDNN's batch norm has a slow path for some channel counts (bench/experiments/bn_plan.ts).
- * On both machines measured, an AMD EPYC Zen 1 (AVX2) and an Intel Xeon with AVX-512 and AMX,
- * it is fast when C is a multiple of 4 and 2–5× slower otherwise, and then Eigen's kernels are
- * faster than oneDNN's, padded to a multiple of 8 or not. (Padding to 8 was the rule here
- * before; on the AVX-512 machine it made C = 20, 28, … 2–3× slower than plain oneDNN.)
+ * On the three machines measured, an AMD EPYC Zen 1 (AVX2), an Intel Xeon with AVX-512 and AMX
+ * and an AMD EPYC Zen 4 (AVX-512), it is fast when C is a multiple of 4 and 2–5× slower
+ * otherwise, and then Eigen's kernels are faster than oneDNN's, padded to a multiple of 8 or not
+ * (one exception seen: C = 21 at 32×32 on Zen 4, where padding would take 28 % less time).
+ * (Padding to 8 was the rule here before; on the Intel machine it made C = 20, 28, … 2–3×
+ * slower than plain oneDNN.)
  */
 export type BatchNormPlan = "oneDnn" | "eigen" | "default";
 

@@ -21,6 +21,15 @@
  * - otherwise: at 32×32×17 oneDNN 3.45 | 8.88, padded 3.41 | 3.51, Eigen 1.57 | 3.47; at
  *   16×16×43 1.59 | 3.04, 1.48 | 1.94, 1.04 | 1.80; at 8×8×61 0.75 | 1.51, 0.81 | 1.09,
  *   0.42 | 0.73.
+ *
+ * On machine C (AMD EPYC Zen 4 with AVX-512, 2 cores, 2026-12-02), the rule again, with one
+ * exception:
+ * - multiples of 4: oneDNN 0.64 | 1.08 at 32×32×20 against padded 3.24 | 2.67 and Eigen
+ *   1.76 | 4.02; 0.32 | 0.41 at 8×8×60 (padded 0.94 | 1.23, Eigen 0.46 | 0.75);
+ * - otherwise: at 32×32×17 oneDNN 4.84 | 9.66, padded 3.53 | 4.19, Eigen 1.83 | 5.36; at
+ *   16×16×43 2.20 | 3.78, 1.50 | 1.98, 0.94 | 1.77; at 8×8×61 1.04 | 1.59, 0.79 | 1.58,
+ *   0.51 | 0.80. The exception is 32×32×21, where padding wins: 5.01 | 8.80, 3.22 | 4.17,
+ *   2.64 | 7.69.
  * @module
  */
 import type { Tensor } from "@tensorflow/tfjs-node";
