@@ -7,6 +7,11 @@
  * `TF_SessionRun` per step. Random data and initialisation; it prints ms per step and the losses.
  *
  *   deno run -A bench/experiments/graph_step_capi.ts [batch] [steps]
+ *   deno run -A bench/experiments/graph_step_capi.ts --parity [batch] [steps]
+ *
+ * `--parity` starts the graph from lib's ResNet-20 (same initial weights, same batch) and runs
+ * lib's eager step (`createTrainStep`) beside it, then prints the loss of each step on both and
+ * the largest difference in every parameter and running statistic afterwards.
  *
  * Not lib code: no tests, no checkpoints, no evaluation path. It shows whether the route works
  * and what it would buy. It works: 272,474 parameters (as lib's ResNet-20), 1,016 graph ops, the
@@ -15,7 +20,14 @@
  * - batch 64: PyTorch 144–157, ours (lib's eager step) 128–140, this graph 103–104;
  * - batch 128: PyTorch 299–325, ours 252–259, this graph 201–212;
  * - batch 2: this graph 12 ms (PyTorch 19, ours 42–51).
- * That is 1.4–1.6× PyTorch, 1.2–1.35× our eager step, the same as Python's `tf.function`.
+ * Half an hour later, with the host slower for everyone, batch 64 again: PyTorch 157–167, ours
+ * 156–175, this graph 121–124.
+ * That is 1.3–1.6× PyTorch and 1.2–1.4× our eager step, the same as Python's `tf.function`.
+ *
+ * The numbers are lib's: with `--parity` (batch 64) the losses of graph and lib's eager step agree
+ * to 6 decimals over the first two steps (2.549184, 2.305593) and to 4e-5 at the third; after one
+ * step the largest parameter difference is 2.7e-6 (on a β of scale 1e-3: float32 summation order),
+ * and it then grows as training at lr 0.1 on one batch amplifies it (2e-4 after three steps).
  *
  * One trap found: TensorFlow's C++ gradient of Conv2D drops `explicit_paddings`, so an EXPLICIT
  * conv fails at run time ("explicit_paddings attribute must contain 8 values, but got: 0"); the
@@ -251,6 +263,8 @@ function conv(x: Out, k: number, cin: number, cout: number, stride: number): Out
   return out(op("Conv2D", [padded, w.read], { ...common, padding: { string: "VALID" } }));
 }
 const statUpdates: Op[] = [];
+/** Running mean and variance of every batch norm, in the order they are made. */
+const runningStats: Variable[] = [];
 function batchNorm(x: Out, channels: number, relu: boolean): Out {
   const gamma = variable([channels], new Float32Array(channels).fill(1), true);
   const beta = variable([channels], new Float32Array(channels), true);
@@ -265,13 +279,16 @@ function batchNorm(x: Out, channels: number, relu: boolean): Out {
     is_training: { bool: true },
   });
   // Outputs 1 and 2 are the moved running statistics (PyTorch's, unbiased variance).
+  runningStats.push(mean, variance);
   statUpdates.push(op("Assign", [mean.ref, out(bn, 1)], { T: F }));
   statUpdates.push(op("Assign", [variance.ref, out(bn, 2)], { T: F }));
   return relu ? out(op("Relu", [out(bn)], { T: F })) : out(bn);
 }
 
-const batch = Number(Deno.args[0] ?? 64);
-const steps = Number(Deno.args[1] ?? 8);
+const parity = Deno.args[0] === "--parity";
+const positional = parity ? Deno.args.slice(1) : Deno.args;
+const batch = Number(positional[0] ?? 64);
+const steps = Number(positional[1] ?? 8);
 const images = op("Placeholder", [], { dtype: F, shape: { shape: [batch, 32, 32, 3] } });
 const targets = op("Placeholder", [], { dtype: F, shape: { shape: [batch, 10] } });
 
@@ -364,13 +381,6 @@ function run(feeds: [Op, Op][], fetches: Out[], targetsToRun: Op[]): Op[] {
   const view = new BigUint64Array(values.buffer);
   return [...view].map((p) => Deno.UnsafePointer.create(p));
 }
-for (const a of initAssigns) {
-  const t = newTensor(TF_FLOAT, a.shape, a.value);
-  run([[a.placeholder, t]], [], [a.variable]);
-  c.TF_DeleteTensor(t);
-}
-const parameterCount = trainable.reduce((s, v) => s + size(v.shape), 0);
-
 const imageValues = Float32Array.from({ length: batch * 32 * 32 * 3 }, uniform);
 const targetValues = new Float32Array(batch * 10);
 for (let i = 0; i < batch; i++) {
@@ -378,6 +388,57 @@ for (let i = 0; i < batch; i++) {
   const sum = row.reduce((a, b) => a + b, 0);
   row.forEach((r, j) => (targetValues[10 * i + j] = r / sum));
 }
+
+/** With `--parity`: lib's model and eager step, started from the same weights as the graph. */
+const lib = parity ? await libSide() : undefined;
+async function libSide() {
+  const { tf } = await import("../../lib/backend.ts");
+  const { createModel, parseModelName } = await import("../../lib/models/mod.ts");
+  const { SGD } = await import("../../lib/training/optimizer.ts");
+  const { createTrainStep } = await import("../../lib/training/loop.ts");
+  const { Random } = await import("../../lib/random.ts");
+  const model = createModel(parseModelName("resnet20"), 0);
+  if (model.mean.join() !== MEAN.join() || model.std.join() !== STD.join()) {
+    throw new Error("lib's ResNet-20 normalises differently from this graph");
+  }
+  const libTrainable = [...model.parameters.trainable.values()];
+  if (libTrainable.length !== trainable.length) {
+    throw new Error(
+      `lib has ${libTrainable.length} trainable variables, the graph ${trainable.length}`,
+    );
+  }
+  libTrainable.forEach((v, i) => {
+    if (v.shape.join() !== trainable[i].shape.join()) {
+      throw new Error(`variable ${i}: lib [${v.shape}], graph [${trainable[i].shape}]`);
+    }
+    trainable[i].init.set(v.dataSync() as Float32Array);
+  });
+  const libStats = [...model.parameters.all()]
+    .filter(([name]) => /\.moving(Mean|Variance)$/.test(name))
+    .map(([, v]) => v);
+  if (libStats.length !== runningStats.length) throw new Error("running statistics differ");
+  const sgd = new SGD(model.parameters.trainable, {
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 1e-4,
+  });
+  const trainStep = createTrainStep(model, sgd);
+  const imagesNHWC = tf.tensor4d(imageValues, [batch, 32, 32, 3]);
+  const targets = tf.tensor2d(targetValues, [batch, 10]);
+  const rng = new Random("parity");
+  return {
+    step: () => trainStep({ imagesNHWC, targets }, 0.1, rng),
+    values: () => [...libTrainable, ...libStats].map((v) => v.dataSync() as Float32Array),
+  };
+}
+
+for (const a of initAssigns) {
+  const t = newTensor(TF_FLOAT, a.shape, a.value);
+  run([[a.placeholder, t]], [], [a.variable]);
+  c.TF_DeleteTensor(t);
+}
+const parameterCount = trainable.reduce((s, v) => s + size(v.shape), 0);
+
 const imageTensor = newTensor(TF_FLOAT, [batch, 32, 32, 3], imageValues);
 const targetTensor = newTensor(TF_FLOAT, [batch, 10], targetValues);
 function step(): number {
@@ -390,6 +451,35 @@ function step(): number {
     new Float32Array(Deno.UnsafePointerView.getArrayBuffer(c.TF_TensorData(lossTensor)!, 4))[0];
   c.TF_DeleteTensor(lossTensor);
   return value;
+}
+if (lib !== undefined) {
+  for (let i = 0; i < steps; i++) {
+    console.log(`step ${i + 1}: loss graph ${step().toFixed(6)}, lib ${lib.step().toFixed(6)}`);
+  }
+  const all = [...trainable, ...runningStats];
+  const fetched = run([], all.map((v) => v.read), []);
+  const libValues = lib.values();
+  let worst = { diff: 0, scale: 0, index: -1 };
+  all.forEach((v, i) => {
+    const n = size(v.shape);
+    const graphValues = new Float32Array(
+      Deno.UnsafePointerView.getArrayBuffer(c.TF_TensorData(fetched[i])!, 4 * n),
+    );
+    let diff = 0, scale = 0;
+    for (let j = 0; j < n; j++) {
+      diff = Math.max(diff, Math.abs(graphValues[j] - libValues[i][j]));
+      scale = Math.max(scale, Math.abs(libValues[i][j]));
+    }
+    if (diff / scale > (worst.index < 0 ? -1 : worst.diff / worst.scale)) {
+      worst = { diff, scale, index: i };
+    }
+  });
+  console.log(
+    `after ${steps} steps, largest difference relative to the variable's scale: ` +
+      `${(worst.diff / worst.scale).toExponential(2)} (variable ${worst.index} of ${all.length}, ` +
+      `max |diff| ${worst.diff.toExponential(2)}, max |value| ${worst.scale.toFixed(3)})`,
+  );
+  Deno.exit(0);
 }
 const losses = Array.from({ length: 5 }, step);
 const msRuns: number[] = [];
