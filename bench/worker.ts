@@ -16,6 +16,7 @@ import { Random } from "../lib/random.ts";
 import { createTrainStep } from "../lib/training/loop.ts";
 import { SGD } from "../lib/training/optimizer.ts";
 import { median } from "./stats.ts";
+import { processCpuMs, stdinLines } from "./worker_io.ts";
 
 /** What one worker process measures. */
 export interface Job {
@@ -88,36 +89,6 @@ function inferStep(model: ImageClassifier, images: Tensor4D): number {
   const first = logits.dataSync()[0];
   tf.dispose([logits, featuresNHWC]);
   return first;
-}
-
-/**
- * CPU time of this process so far, ms (utime + stime of /proc/self/stat, in clock ticks of
- * 10 ms); NaN where /proc is unavailable. Unlike wall time it barely moves when other processes
- * compete for the cores.
- */
-export function processCpuMs(): number {
-  try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14, 15 of proc(5)
-  } catch {
-    return NaN;
-  }
-}
-
-/** Lines of standard input, without their newlines. */
-async function* stdinLines(): AsyncGenerator<string> {
-  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
-      yield buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-    }
-  }
 }
 
 /** Runs `job` in this process. */
