@@ -41,6 +41,11 @@ interface Variant {
    * on CPUs without AVX-512 VNNI/BF16 or AMX (lib/backend.ts turns it on unless told otherwise).
    */
   noOneDnn?: boolean;
+  /**
+   * A script under bench/ that speaks bench/worker.ts's protocol instead of it (an experiment,
+   * not lib; it keeps no tfjs tensors, so no tensor count is reported for it).
+   */
+  script?: string;
 }
 
 const VARIANTS: Variant[] = [
@@ -53,6 +58,16 @@ const VARIANTS: Variant[] = [
     noOneDnn: true,
   },
 ];
+
+/**
+ * The "one graph per step" spike (bench/README.md): ResNet-20 only, in the paired section only,
+ * so every machine measures the lever next to lib and PyTorch.
+ */
+const GRAPH_EXPERIMENT: Variant = {
+  id: "graph-spike",
+  label: "experiment, not lib: one TF graph per step (bench/experiments/graph_step_capi.ts)",
+  script: join("experiments", "graph_step_capi.ts"),
+};
 
 interface Options {
   quick: boolean;
@@ -437,7 +452,12 @@ class ServingWorker {
     const env = variantEnv(variant);
     const [cmd, args] = variant.torch
       ? [VENV_PYTHON, [join(BENCH_DIR, "pytorch_reference.py"), JSON.stringify(job)]]
-      : [Deno.execPath(), ["run", "-A", join(BENCH_DIR, "worker.ts"), JSON.stringify(job)]];
+      : [Deno.execPath(), [
+        "run",
+        "-A",
+        join(BENCH_DIR, variant.script ?? "worker.ts"),
+        JSON.stringify(job),
+      ]];
     const child = new Deno.Command(cmd, {
       args,
       cwd: ROOT,
@@ -501,7 +521,7 @@ interface PairedFigures {
 async function measurePaired(
   model: string,
   batch: number,
-  variants: Variant[],
+  requested: Variant[],
   options: Options,
 ): Promise<PairedFigures> {
   const cycles = options.quick ? 5 : 12;
@@ -515,8 +535,21 @@ async function measurePaired(
     serve: true,
   };
   const workers: ServingWorker[] = [];
+  let variants = requested;
   try {
-    for (const v of variants) workers.push(await ServingWorker.start(v, job));
+    const active: Variant[] = [];
+    for (const v of variants) {
+      try {
+        workers.push(await ServingWorker.start(v, job));
+        active.push(v);
+      } catch (error) {
+        // An experiment that cannot run here (another TensorFlow build, say) must not cost the
+        // section its lib and PyTorch figures.
+        if (v.script === undefined) throw error;
+        console.log(`  ${v.id} skipped: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+    variants = active;
     const runs = workers.map(() => [] as number[]);
     for (let c = 0; c < cycles; c++) {
       for (let k = 0; k < workers.length; k++) {
@@ -540,7 +573,7 @@ async function measurePaired(
           ? median(runs[i].map((x, c) => x / runs[torchIndex][c]))
           : undefined,
         imagesPerSecondRuns: runs[i],
-        numTensorsStable: v.torch
+        numTensorsStable: v.torch || v.script !== undefined
           ? undefined
           : results[i].numTensorsAfterRuns.every((n) => n === results[i].numTensorsAfterRuns[0]),
       })),
@@ -924,6 +957,7 @@ async function main(): Promise<void> {
   if (options.only.includes("paired")) {
     console.log("Paired training runs…");
     const pairedVariants = variants.filter((v) => ["torch", "lib", "lib-onednn"].includes(v.id));
+    if (models[0] === "resnet20") pairedVariants.push(GRAPH_EXPERIMENT);
     const figures: PairedFigures[] = [];
     for (const batch of [64, 128]) {
       const f = await measurePaired(models[0], batch, pairedVariants, options);

@@ -8,6 +8,10 @@
  *
  *   deno run -A bench/experiments/graph_step_capi.ts [batch] [steps]
  *   deno run -A bench/experiments/graph_step_capi.ts --parity [batch] [steps]
+ *   deno run -A bench/experiments/graph_step_capi.ts '<json Job>'   # as bench/worker.ts
+ *
+ * Given a bench/worker.ts `Job` (training, `resnet20`) it speaks that worker's protocol, serve
+ * mode included, so `deno task bench` runs it in the paired section beside lib and PyTorch.
  *
  * `--parity` starts the graph from lib's ResNet-20 (same initial weights, same batch) and runs
  * lib's eager step (`createTrainStep`) beside it, then prints the loss of each step on both and
@@ -36,6 +40,9 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "../stats.ts";
+import type { Job, JobResult } from "../worker.ts";
+import { processCpuMs, stdinLines } from "../worker_io.ts";
 
 // As lib/backend.ts: oneDNN on, conv-gradient primitives cached. Read when the library loads.
 if (!Deno.env.get("TF_ENABLE_ONEDNN_OPTS")) Deno.env.set("TF_ENABLE_ONEDNN_OPTS", "1");
@@ -44,10 +51,9 @@ if (!Deno.env.get("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE")) {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const libPath = join(
-  root,
-  "node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow_cc.so.2",
-);
+// The TensorFlow C library tfjs-node loads: `libtensorflow.so` names it in both of setup's layouts
+// (the official download, and the pip wheel's libtensorflow_cc.so.2 linked under that name).
+const libPath = join(root, "node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow.so");
 
 const P = "pointer" as const;
 const OUTPUT = { struct: [P, "i32"] } as const; // TF_Output {TF_Operation* oper; int index}
@@ -285,9 +291,15 @@ function batchNorm(x: Out, channels: number, relu: boolean): Out {
   return relu ? out(op("Relu", [out(bn)], { T: F })) : out(bn);
 }
 
+const job: Job | undefined = Deno.args[0]?.startsWith("{") ? JSON.parse(Deno.args[0]) : undefined;
+if (job !== undefined && (job.task !== "train" || job.model !== "resnet20")) {
+  throw new Error(
+    `graph_step_capi: only resnet20 training is built, got task "${job.task}", model "${job.model}"`,
+  );
+}
 const parity = Deno.args[0] === "--parity";
 const positional = parity ? Deno.args.slice(1) : Deno.args;
-const batch = Number(positional[0] ?? 64);
+const batch = job?.batch ?? Number(positional[0] ?? 64);
 const steps = Number(positional[1] ?? 8);
 const images = op("Placeholder", [], { dtype: F, shape: { shape: [batch, 32, 32, 3] } });
 const targets = op("Placeholder", [], { dtype: F, shape: { shape: [batch, 10] } });
@@ -481,6 +493,51 @@ if (lib !== undefined) {
   );
   Deno.exit(0);
 }
+if (job !== undefined) {
+  await serveJob(job);
+  Deno.exit(0);
+}
+
+/** bench/worker.ts's protocol: warm-up, timed runs (on request in serve mode), one RESULT line. */
+async function serveJob(job: Job): Promise<void> {
+  for (let i = 0; i < job.warmupSteps; i++) step();
+  const result: JobResult = {
+    job,
+    fusedKernels: false,
+    backend: "TensorFlow C API, one graph per step (experiment)",
+    parameterCount,
+    imagesPerSecondRuns: [],
+    imagesPerSecond: 0,
+    msPerStep: 0,
+    cpuMsPerImageRuns: [],
+    numTensorsAfterRuns: [],
+    peakRssBytes: 0,
+    tfNumBytes: 0,
+  };
+  const timedRun = () => {
+    const cpuStart = processCpuMs();
+    const start = performance.now();
+    for (let s = 0; s < job.stepsPerRun; s++) step();
+    const ms = (performance.now() - start) / job.stepsPerRun;
+    result.cpuMsPerImageRuns.push((processCpuMs() - cpuStart) / (job.stepsPerRun * job.batch));
+    result.imagesPerSecondRuns.push((1000 * job.batch) / ms);
+    result.peakRssBytes = Math.max(result.peakRssBytes, Deno.memoryUsage().rss);
+  };
+  if (job.serve) {
+    console.log("READY");
+    for await (const line of stdinLines()) {
+      if (line.trim() !== "run") break;
+      timedRun();
+      console.log(`RUN ${result.imagesPerSecondRuns.at(-1)} ${result.cpuMsPerImageRuns.at(-1)}`);
+    }
+  } else {
+    for (let r = 0; r < job.runs; r++) timedRun();
+  }
+  result.imagesPerSecond = median(result.imagesPerSecondRuns);
+  result.msPerStep = (1000 * job.batch) / result.imagesPerSecond;
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
 const losses = Array.from({ length: 5 }, step);
 const msRuns: number[] = [];
 for (let r = 0; r < 3; r++) {
