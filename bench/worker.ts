@@ -16,7 +16,7 @@ import { Random } from "../lib/random.ts";
 import { createTrainStep } from "../lib/training/loop.ts";
 import { SGD } from "../lib/training/optimizer.ts";
 import { median } from "./stats.ts";
-import { processCpuMs, stdinLines } from "./worker_io.ts";
+import { timedRuns } from "./worker_io.ts";
 
 /** What one worker process measures. */
 export interface Job {
@@ -141,28 +141,12 @@ export async function runJob(job: Job): Promise<JobResult> {
       .sort((a, b) => b.ms - a.ms);
     result.kernelCalls = info.kernels.length;
   }
-  const msRuns: number[] = [];
-  const timedRun = () => {
-    const cpuStart = processCpuMs();
-    const start = performance.now();
-    for (let s = 0; s < job.stepsPerRun; s++) step();
-    const ms = (performance.now() - start) / job.stepsPerRun;
-    result.cpuMsPerImageRuns.push((processCpuMs() - cpuStart) / (job.stepsPerRun * job.batch));
-    msRuns.push(ms);
-    result.imagesPerSecondRuns.push((1000 * job.batch) / ms);
+  const { imagesPerSecondRuns, cpuMsPerImageRuns, msRuns } = await timedRuns(job, step, () => {
     result.numTensorsAfterRuns.push(tf.memory().numTensors);
     sampleRss();
-  };
-  if (job.serve) {
-    console.log("READY");
-    for await (const line of stdinLines()) {
-      if (line.trim() !== "run") break;
-      timedRun();
-      console.log(`RUN ${result.imagesPerSecondRuns.at(-1)} ${result.cpuMsPerImageRuns.at(-1)}`);
-    }
-  } else {
-    for (let r = 0; r < job.runs; r++) timedRun();
-  }
+  });
+  result.imagesPerSecondRuns = imagesPerSecondRuns;
+  result.cpuMsPerImageRuns = cpuMsPerImageRuns;
   result.imagesPerSecond = median(result.imagesPerSecondRuns);
   result.msPerStep = median(msRuns);
   result.peakRssBytes = peakRss;

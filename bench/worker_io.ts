@@ -1,17 +1,18 @@
 /**
- * The worker protocol's process-side helpers, shared by bench/worker.ts and the experiments that
- * speak its protocol (bench/experiments/graph_step_capi.ts): process CPU time, and standard input
- * line by line (paired mode's `run` requests).
+ * The worker protocol's process side, shared by bench/worker.ts and the experiments that speak
+ * it (bench/experiments/graph_step_capi.ts): the timed runs of a job (on request in paired mode),
+ * process CPU time, and standard input line by line.
  *
  * @example
  * ```ts
- * import { processCpuMs } from "./worker_io.ts";
- * const start = processCpuMs();
- * // … work …
- * console.log(`${processCpuMs() - start} ms of CPU`);
+ * import { timedRuns } from "./worker_io.ts";
+ * const job = { task: "train", model: "resnet20", batch: 2, runs: 3, stepsPerRun: 5, warmupSteps: 0 } as const;
+ * const { imagesPerSecondRuns } = await timedRuns(job, () => {}, () => {});
+ * console.log(imagesPerSecondRuns.length); // 3
  * ```
  * @module
  */
+import type { Job } from "./worker.ts";
 /**
  * CPU time of this process so far, ms (utime + stime of /proc/self/stat, in clock ticks of
  * 10 ms); NaN where /proc is unavailable. Unlike wall time it barely moves when other processes
@@ -40,4 +41,50 @@ export async function* stdinLines(): AsyncGenerator<string> {
       buffer = buffer.slice(i + 1);
     }
   }
+}
+
+/** What {@link timedRuns} measured, one entry per timed run. */
+export interface TimedRuns {
+  imagesPerSecondRuns: number[];
+  /** Process CPU milliseconds (all threads) per image. */
+  cpuMsPerImageRuns: number[];
+  /** Wall milliseconds per step. */
+  msRuns: number[];
+}
+
+/**
+ * `job.runs` timed runs of `job.stepsPerRun` calls of `step`; in serve (paired) mode, prints
+ * `READY`, then does one run per `run` line on standard input and answers `RUN <images/s> <CPU
+ * ms/image>`, until another line or the end of input. `afterRun` samples whatever the caller
+ * tracks per run (tensor counts, memory).
+ */
+export async function timedRuns(
+  job: Job,
+  step: () => void,
+  afterRun: () => void,
+): Promise<TimedRuns> {
+  const measured: TimedRuns = { imagesPerSecondRuns: [], cpuMsPerImageRuns: [], msRuns: [] };
+  const timedRun = () => {
+    const cpuStart = processCpuMs();
+    const start = performance.now();
+    for (let s = 0; s < job.stepsPerRun; s++) step();
+    const ms = (performance.now() - start) / job.stepsPerRun;
+    measured.cpuMsPerImageRuns.push((processCpuMs() - cpuStart) / (job.stepsPerRun * job.batch));
+    measured.msRuns.push(ms);
+    measured.imagesPerSecondRuns.push((1000 * job.batch) / ms);
+    afterRun();
+  };
+  if (job.serve) {
+    console.log("READY");
+    for await (const line of stdinLines()) {
+      if (line.trim() !== "run") break;
+      timedRun();
+      console.log(
+        `RUN ${measured.imagesPerSecondRuns.at(-1)} ${measured.cpuMsPerImageRuns.at(-1)}`,
+      );
+    }
+  } else {
+    for (let r = 0; r < job.runs; r++) timedRun();
+  }
+  return measured;
 }

@@ -42,7 +42,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "../stats.ts";
 import type { Job, JobResult } from "../worker.ts";
-import { processCpuMs, stdinLines } from "../worker_io.ts";
+import { timedRuns } from "../worker_io.ts";
 
 // As lib/backend.ts: oneDNN on, conv-gradient primitives cached. Read when the library loads.
 if (!Deno.env.get("TF_ENABLE_ONEDNN_OPTS")) Deno.env.set("TF_ENABLE_ONEDNN_OPTS", "1");
@@ -514,27 +514,13 @@ async function serveJob(job: Job): Promise<void> {
     peakRssBytes: 0,
     tfNumBytes: 0,
   };
-  const timedRun = () => {
-    const cpuStart = processCpuMs();
-    const start = performance.now();
-    for (let s = 0; s < job.stepsPerRun; s++) step();
-    const ms = (performance.now() - start) / job.stepsPerRun;
-    result.cpuMsPerImageRuns.push((processCpuMs() - cpuStart) / (job.stepsPerRun * job.batch));
-    result.imagesPerSecondRuns.push((1000 * job.batch) / ms);
+  const measured = await timedRuns(job, step, () => {
     result.peakRssBytes = Math.max(result.peakRssBytes, Deno.memoryUsage().rss);
-  };
-  if (job.serve) {
-    console.log("READY");
-    for await (const line of stdinLines()) {
-      if (line.trim() !== "run") break;
-      timedRun();
-      console.log(`RUN ${result.imagesPerSecondRuns.at(-1)} ${result.cpuMsPerImageRuns.at(-1)}`);
-    }
-  } else {
-    for (let r = 0; r < job.runs; r++) timedRun();
-  }
+  });
+  result.imagesPerSecondRuns = measured.imagesPerSecondRuns;
+  result.cpuMsPerImageRuns = measured.cpuMsPerImageRuns;
   result.imagesPerSecond = median(result.imagesPerSecondRuns);
-  result.msPerStep = (1000 * job.batch) / result.imagesPerSecond;
+  result.msPerStep = median(measured.msRuns);
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
