@@ -535,13 +535,13 @@ async function measurePaired(
     serve: true,
   };
   const workers: ServingWorker[] = [];
-  let variants = requested;
+  /** The variants whose workers started, in `workers`' order. */
+  const variants: Variant[] = [];
   try {
-    const active: Variant[] = [];
-    for (const v of variants) {
+    for (const v of requested) {
       try {
         workers.push(await ServingWorker.start(v, job));
-        active.push(v);
+        variants.push(v);
       } catch (error) {
         // An experiment that cannot run here (another TensorFlow build, say) must not cost the
         // section its lib and PyTorch figures.
@@ -549,7 +549,6 @@ async function measurePaired(
         console.log(`  ${v.id} skipped: ${error instanceof Error ? error.message : error}`);
       }
     }
-    variants = active;
     const runs = workers.map(() => [] as number[]);
     for (let c = 0; c < cycles; c++) {
       for (let k = 0; k < workers.length; k++) {

@@ -1,7 +1,6 @@
 /**
  * The worker protocol's process side, shared by bench/worker.ts and the experiments that speak
- * it (bench/experiments/graph_step_capi.ts): the timed runs of a job (on request in paired mode),
- * process CPU time, and standard input line by line.
+ * it (bench/experiments/graph_step_capi.ts): the timed runs of a job, on request in paired mode.
  *
  * @example
  * ```ts
@@ -13,12 +12,13 @@
  * @module
  */
 import type { Job } from "./worker.ts";
+
 /**
  * CPU time of this process so far, ms (utime + stime of /proc/self/stat, in clock ticks of
  * 10 ms); NaN where /proc is unavailable. Unlike wall time it barely moves when other processes
  * compete for the cores.
  */
-export function processCpuMs(): number {
+function processCpuMs(): number {
   try {
     const stat = Deno.readTextFileSync("/proc/self/stat");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -29,7 +29,7 @@ export function processCpuMs(): number {
 }
 
 /** Lines of standard input, without their newlines. */
-export async function* stdinLines(): AsyncGenerator<string> {
+async function* stdinLines(): AsyncGenerator<string> {
   const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
