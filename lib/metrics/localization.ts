@@ -273,3 +273,58 @@ export function* localizationBatches(
     start += n;
   }
 }
+
+/** Accuracy of the two class-agnostic boxes a CAM method must beat to count (GT-known style). */
+export interface TrivialLocalization {
+  /** Fraction of images where the whole image, as the box, has IoU ≥ the threshold with the truth. */
+  readonly wholeImage: number;
+  /** The same for one box of the mean true height and width, centred on the image. */
+  readonly centredMeanBox: number;
+  /** That centred box, in pixels. */
+  readonly meanBox: Box;
+}
+
+/**
+ * The trivial predictors of a localization set with true `boxes` on `height × width` images: the
+ * whole image, and a box of the set's mean true size centred on the image. Neither looks at the
+ * pixels, so a method's GT-known localization accuracy means something only where it beats both.
+ *
+ * @example
+ * ```ts
+ * import { trivialLocalization } from "./localization.ts";
+ * const boxes = [{ y0: 0, x0: 0, y1: 16, x1: 16 }, { y0: 8, x0: 8, y1: 24, x1: 24 }];
+ * const { wholeImage, centredMeanBox } = trivialLocalization(boxes, 32, 32);
+ * console.log(wholeImage, centredMeanBox); // 0 0.5
+ * ```
+ */
+export function trivialLocalization(
+  boxes: readonly (Box | readonly Box[])[],
+  height: number,
+  width: number,
+  iouThreshold = 0.5,
+): TrivialLocalization {
+  checkInteger("height", height, 1);
+  checkInteger("width", width, 1);
+  checkNumber("iouThreshold", iouThreshold, 0, 1);
+  if (boxes.length === 0) throw new Error("trivialLocalization: boxes is empty");
+  const flat = boxes.flatMap((b) => Array.isArray(b) ? b as readonly Box[] : [b as Box]);
+  const meanH = flat.reduce((s, b) => s + (b.y1 - b.y0), 0) / flat.length;
+  const meanW = flat.reduce((s, b) => s + (b.x1 - b.x0), 0) / flat.length;
+  const h = Math.min(height, Math.max(1, Math.round(meanH)));
+  const w = Math.min(width, Math.max(1, Math.round(meanW)));
+  const y0 = Math.floor((height - h) / 2);
+  const x0 = Math.floor((width - w) / 2);
+  const meanBox: Box = { y0, x0, y1: y0 + h, x1: x0 + w };
+  const whole: Box = { y0: 0, x0: 0, y1: height, x1: width };
+  let wholeHits = 0;
+  let centredHits = 0;
+  for (const truth of boxes) {
+    if (maxIoU(whole, truth) >= iouThreshold) wholeHits++;
+    if (maxIoU(meanBox, truth) >= iouThreshold) centredHits++;
+  }
+  return {
+    wholeImage: wholeHits / boxes.length,
+    centredMeanBox: centredHits / boxes.length,
+    meanBox,
+  };
+}

@@ -9,6 +9,7 @@ import {
   intersectionOverUnion,
   type LocalizationBatch,
   localizationBatches,
+  trivialLocalization,
 } from "../../lib/metrics/localization.ts";
 
 Deno.test("intersectionOverUnion: half-open boxes", () => {
@@ -188,4 +189,21 @@ Deno.test("localizationBatches: boxes follow their images across batches", () =>
     /set.boxes must have one box per image \(3\), got 2/,
   );
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("trivialLocalization: the whole image and the centred mean-size box, by hand", () => {
+  const boxes = [
+    { y0: 0, x0: 0, y1: 16, x1: 16 }, // whole 0.25, centred 64/448
+    { y0: 8, x0: 8, y1: 24, x1: 24 }, // whole 0.25, centred 1
+    { y0: 2, x0: 2, y1: 30, x1: 30 }, // whole 784/1024 ≥ 0.5, centred 256/784 < 0.5
+    [{ y0: 0, x0: 0, y1: 4, x1: 4 }, { y0: 9, x0: 9, y1: 23, x1: 23 }], // centred vs 2nd: 196/256
+  ];
+  const result = trivialLocalization(boxes, 32, 32);
+  // Mean size over the five true boxes: (16 + 16 + 28 + 4 + 14) / 5 = 15.6 → 16.
+  assert.deepEqual(result.meanBox, { y0: 8, x0: 8, y1: 24, x1: 24 });
+  assert.equal(result.wholeImage, 1 / 4);
+  assert.equal(result.centredMeanBox, 2 / 4);
+  assert.equal(trivialLocalization(boxes, 32, 32, 0.2).wholeImage, 3 / 4);
+  assert.throws(() => trivialLocalization([], 32, 32), /boxes is empty/);
+  assert.throws(() => trivialLocalization(boxes, 0, 32), /height must be an integer >= 1, got 0/);
 });
