@@ -656,7 +656,7 @@ interface CutMixFigures {
 async function measureCutMix(options: Options, trainRows: Row[]): Promise<CutMixFigures> {
   const batch = 128;
   try {
-    const { tf } = await import("../lib/backend.ts");
+    const { tf } = await import("./_backend.ts");
     const { cutMix } = await import("../lib/augment/cutmix.ts");
     const { Random } = await import("../lib/random.ts");
     const rng = new Random("bench/cutmix");
@@ -666,7 +666,7 @@ async function measureCutMix(options: Options, trainRows: Row[]): Promise<CutMix
       1,
       "float32",
       1,
-    ) as import("@tensorflow/tfjs-node").Tensor4D;
+    ) as import("@tensorflow/tfjs-core").Tensor4D;
     const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), "int32");
     const once = () => {
       const r = cutMix(images, labels, { numClasses: 10, rng, prob: 1 });
@@ -982,7 +982,7 @@ async function main(): Promise<void> {
     results.profile = await measureProfiles(models[0], profiled);
   }
   if (options.only.includes("cutmix") || options.only.includes("pipeline")) {
-    const { backendInfo } = await import("../lib/backend.ts");
+    const { backendInfo } = await import("./_backend.ts");
     results.backend = backendInfo.name;
   } else {
     results.backend = "tensorflow (workers)";

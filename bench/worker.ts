@@ -2,14 +2,14 @@
  * One measurement of `deno task bench`, in its own process so each starts from the same state
  * (fresh TensorFlow, no kernels registered by another variant, its own peak memory):
  *
- *   [CUTMIX_FUSED_KERNELS=0] deno run -A bench/worker.ts '<json Job>'
+ *   [CUTMIX_FUSED_KERNELS=0] [TF_ENABLE_ONEDNN_OPTS=0] deno run -A bench/worker.ts '<json Job>'
  *
  * Prints one line `RESULT <json>` with the timings. bench/bench.ts runs it; it is not meant to be
  * run by hand except when investigating a single figure.
  * @module
  */
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { backendInfo, tf } from "../lib/backend.ts";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { backendInfo, tf } from "./_backend.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../lib/models/mod.ts";
 import { fusedKernelsActive } from "../lib/native_kernels.ts";
 import { Random } from "../lib/random.ts";
@@ -43,12 +43,12 @@ export interface JobResult {
   job: Job;
   /** Whether lib ran TensorFlow's fused kernels (lib/native_kernels.ts) or the plain compositions. */
   fusedKernels: boolean;
-  /** `backendInfo.oneDnn`: TF_ENABLE_ONEDNN_OPTS as TensorFlow saw it, and who set it. */
-  oneDnn?: string;
+  /** `backendInfo.oneDnn`: the oneDNN setting `useBackend` applied (true, false or "auto"). */
+  oneDnn?: boolean | "auto";
   /** `backendInfo.oneDnnEnabled`. */
   oneDnnEnabled?: boolean;
-  /** `backendInfo.oneDnnPrimitiveMemUse`: whether oneDNN's conv-gradient primitives were cached. */
-  oneDnnPrimitiveMemUse?: string;
+  /** `backendInfo.cacheOneDnnPrimitives`: whether oneDNN's conv-gradient primitives were cached. */
+  cacheOneDnnPrimitives?: boolean;
   backend: string;
   parameterCount: number;
   /** Images per second of each timed run. */
@@ -115,7 +115,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     fusedKernels: fusedKernelsActive(),
     oneDnn: backendInfo.oneDnn,
     oneDnnEnabled: backendInfo.oneDnnEnabled,
-    oneDnnPrimitiveMemUse: backendInfo.oneDnnPrimitiveMemUse,
+    cacheOneDnnPrimitives: backendInfo.cacheOneDnnPrimitives,
     backend: backendInfo.name,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],

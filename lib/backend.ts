@@ -1,48 +1,78 @@
 /**
- * The TensorFlow.js backend, decided in this one place for every entry point (tests, notebooks,
- * CLI, bench). Import `tf` from here, never from a `@tensorflow/*` package directly.
+ * Choosing and configuring the TensorFlow.js backend: one explicit call, {@link useBackend}, made
+ * by each entry point (tools, notebooks, bench, tests) before its first tensor op. Importing this
+ * module, or any other of lib/, loads no backend and changes no environment variable; lib/ takes
+ * its tensor ops from `@tensorflow/tfjs-core`, so they run on whichever backend is active.
  *
- * Choice, by the environment variable `CUTMIX_BACKEND`:
- * - `tensorflow` (default): native TensorFlow on CPU through `@tensorflow/tfjs-node`. `deno task
- *   setup` installs it (the official libtensorflow download, or the TensorFlow C library from the
- *   `tensorflow-cpu` pip wheel when that download is not reachable).
- * - `gpu`: native TensorFlow with CUDA through `@tensorflow/tfjs-node-gpu` (set it before
- *   `./run setup` so setup installs that package's libtensorflow). Fails loudly if it can't load.
+ * Kinds:
+ * - `tensorflow`: native TensorFlow on CPU through `@tensorflow/tfjs-node`. `deno task setup`
+ *   installs it (the official libtensorflow download, or the TensorFlow C library from the
+ *   `tensorflow-cpu` pip wheel when that download is not reachable). If it cannot load, this
+ *   falls back to pure-JS `cpu` with a loud warning that says why
+ *   ({@link BackendInfo.fallbackReason}).
+ * - `gpu`: native TensorFlow with CUDA through `@tensorflow/tfjs-node-gpu`. Fails loudly if it
+ *   can't load.
  * - `cpu`: the pure-JS backend of `@tensorflow/tfjs`. Roughly 700x slower to train than native;
  *   only for debugging on a machine where neither native package can be built.
  *
- * On native TensorFlow, oneDNN (TensorFlow's Intel/AMD CPU kernels for convolutions, batch norm,
- * …) is switched on by setting `TF_ENABLE_ONEDNN_OPTS=1` before the library loads, unless the user
- * set that variable. TensorFlow's own default enables oneDNN only on CPUs with AVX-512 VNNI, BF16
- * or AMX; on an AVX2 machine (measured: a 2-core AMD EPYC Zen 1) it leaves it off, and ResNet-20
- * then trains 1.7x slower (94 vs 157 images/s at batch 64). `backendInfo.oneDnn` says what applied.
- *
- * Likewise `TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE=false`, unless the user set it: by default TensorFlow
- * builds a new oneDNN primitive for every convolution filter gradient instead of caching it (to
- * save memory on large models), which on the AVX2 machine cost ResNet-20 ~4 % at batch 64 (paired
- * A/B, 20 cycles) with no change in peak RSS. `backendInfo.oneDnnPrimitiveMemUse` says what applied.
- *
- * If `tensorflow` was asked for and cannot load, this falls back to pure-JS `cpu` with a loud
- * warning that says why (`backendInfo.fallbackReason`); tests fail when setup built the native
- * backend but the fallback is what loaded.
+ * TensorFlow reads two environment variables once, when its C library loads, so `useBackend`
+ * sets them (in this call only, before loading) from its options:
+ * - `TF_ENABLE_ONEDNN_OPTS` ({@link BackendOptions.oneDnn}, default on): oneDNN, TensorFlow's
+ *   Intel/AMD CPU kernels for convolutions, batch norm, …. TensorFlow's own default enables it
+ *   only on CPUs with AVX-512 VNNI, BF16 or AMX; on an AVX2 machine (measured: a 2-core AMD EPYC
+ *   Zen 1) it leaves it off, and ResNet-20 then trains 1.7x slower (94 vs 157 images/s, batch 64).
+ * - `TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE` ({@link BackendOptions.cacheOneDnnPrimitives}, default
+ *   cache): by default TensorFlow builds a new oneDNN primitive for every convolution filter
+ *   gradient instead of caching it (to save memory on large models), which on the AVX2 machine
+ *   cost ResNet-20 ~4 % at batch 64 with no change in peak RSS.
  *
  * @example
  * ```ts
- * import { backendInfo, tf } from "../lib/backend.ts";
- * console.log(backendInfo.name); // "tensorflow"
- * const y = tf.tidy(() => tf.ones([2, 2]).mul(3));
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "./backend.ts";
+ * const info = await useBackend({ kind: "tensorflow" });
+ * console.log(info.name); // "tensorflow" (or "cpu" after a fallback)
+ * const y = tf.tidy(() => tf.mul(tf.ones([2, 2]), 3));
+ * y.dispose();
  * ```
  * @module
  */
 import nodeUtil from "node:util";
-import { type RequestedBackend, requestedBackend } from "./backend_request.ts";
+import process from "node:process";
+import * as tf from "@tensorflow/tfjs-core";
 
-export { type RequestedBackend, requestedBackend };
+/** The backends {@link useBackend} can load. */
+export type BackendKind = "tensorflow" | "gpu" | "cpu";
+
+/** Every {@link BackendKind}, the default (`tensorflow`) first. */
+export const BACKEND_KINDS: readonly BackendKind[] = ["tensorflow", "gpu", "cpu"];
+
+/** What {@link useBackend} loads and how it configures TensorFlow. */
+export interface BackendOptions {
+  /** Which backend to load. */
+  kind: BackendKind;
+  /**
+   * Whether lib/ runs its fused native kernels (lib/native_kernels.ts) on the `tensorflow`
+   * backend (default true); false runs the plain tfjs compositions. A later call may change
+   * only this.
+   */
+  fusedKernels?: boolean;
+  /**
+   * oneDNN on native TensorFlow: true (default) sets `TF_ENABLE_ONEDNN_OPTS=1`, false sets `0`,
+   * `"auto"` unsets it so that TensorFlow decides by the CPU (see the module doc).
+   */
+  oneDnn?: boolean | "auto";
+  /**
+   * Cache oneDNN's convolution-gradient primitives (default true): sets
+   * `TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE` to `false` (cache) or `true` (TensorFlow's default).
+   */
+  cacheOneDnnPrimitives?: boolean;
+}
 
 /** What was asked for, what loaded, and why it differs if it does. */
 export interface BackendInfo {
-  /** The value of `CUTMIX_BACKEND` (default `tensorflow`). */
-  requested: RequestedBackend;
+  /** The {@link BackendOptions.kind} asked for. */
+  requested: BackendKind;
   /** `tf.getBackend()` after loading: `tensorflow` for native (CPU or GPU), `cpu` for pure JS. */
   name: string;
   /** The npm package that provides the backend. */
@@ -51,22 +81,18 @@ export interface BackendInfo {
   native: boolean;
   /** Set when the requested native backend failed and pure JS took over. */
   fallbackReason?: string;
+  /** The {@link BackendOptions.oneDnn} applied; undefined on pure JS. */
+  oneDnn?: boolean | "auto";
   /**
-   * For native TensorFlow: `TF_ENABLE_ONEDNN_OPTS` as the library saw it, and who set it —
-   * `"1 (set by lib/backend.ts)"` by default, `"0 (user)"` when the user turned oneDNN off.
+   * True when TensorFlow runs with oneDNN, false when it runs without; undefined on pure JS and
+   * under `oneDnn: "auto"` (TensorFlow decided; lib then plans as if it were off).
    */
-  oneDnn?: string;
-  /** True when TensorFlow runs with oneDNN (native, and `TF_ENABLE_ONEDNN_OPTS` is 1 or true). */
-  oneDnnEnabled: boolean;
-  /**
-   * For native TensorFlow: `TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE` as the library saw it, and who set
-   * it: `"false (set by lib/backend.ts)"` (cache oneDNN's conv-gradient primitives) by default.
-   */
-  oneDnnPrimitiveMemUse?: string;
+  oneDnnEnabled?: boolean;
+  /** The {@link BackendOptions.cacheOneDnnPrimitives} applied; undefined on pure JS. */
+  cacheOneDnnPrimitives?: boolean;
+  /** The {@link BackendOptions.fusedKernels} applied. */
+  fusedKernels: boolean;
 }
-
-/** The TensorFlow.js namespace (tfjs-node's superset of `@tensorflow/tfjs`). */
-export type TF = typeof import("@tensorflow/tfjs-node");
 
 /**
  * tfjs-node still calls `util.isNullOrUndefined`, which modern `node:util` (and Deno's) removed.
@@ -84,119 +110,167 @@ function describe(error: unknown): string {
   return message.split("\n")[0];
 }
 
-async function loadPureJs(): Promise<TF> {
-  const tfjs = await import("@tensorflow/tfjs");
-  await tfjs.setBackend("cpu");
-  await tfjs.ready();
-  // The pure-JS package lacks only `tf.node` (file I/O helpers) of tfjs-node's namespace.
-  return tfjs as unknown as TF;
+/** Sets TensorFlow's load-time variables from the options (see the module doc). */
+function configureTensorFlow(oneDnn: boolean | "auto", cachePrimitives: boolean): void {
+  if (oneDnn === "auto") delete process.env.TF_ENABLE_ONEDNN_OPTS;
+  else process.env.TF_ENABLE_ONEDNN_OPTS = oneDnn ? "1" : "0";
+  process.env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE = cachePrimitives ? "false" : "true";
 }
 
-/**
- * Asks TensorFlow for oneDNN unless the user chose (see the module doc); must run before the
- * native library loads, which reads the variable once. Returns the {@link BackendInfo.oneDnn} text.
- */
-function requestOneDnn(): string {
-  const chosen = Deno.env.get("TF_ENABLE_ONEDNN_OPTS");
-  if (chosen) return `${chosen} (user)`;
-  Deno.env.set("TF_ENABLE_ONEDNN_OPTS", "1");
-  return "1 (set by lib/backend.ts)";
+async function loadPureJs(): Promise<void> {
+  await import("@tensorflow/tfjs");
+  await tf.setBackend("cpu");
+  await tf.ready();
 }
 
-/**
- * Asks TensorFlow to cache oneDNN's convolution-gradient primitives unless the user chose (see
- * the module doc); like {@link requestOneDnn}, before the library loads.
- */
-function requestPrimitiveCaching(): string {
-  const chosen = Deno.env.get("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE");
-  if (chosen) return `${chosen} (user)`;
-  Deno.env.set("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE", "false");
-  return "false (set by lib/backend.ts)";
-}
-
-/** `TF_ENABLE_ONEDNN_OPTS` read as TensorFlow reads it: 1 or true (any case) turn oneDNN on. */
-function oneDnnOn(): boolean {
-  return ["1", "true"].includes((Deno.env.get("TF_ENABLE_ONEDNN_OPTS") ?? "").toLowerCase());
-}
-
-async function load(): Promise<{ tf: TF; info: Omit<BackendInfo, "oneDnnEnabled"> }> {
-  const requested = requestedBackend();
+async function loadNative(packageName: string): Promise<void> {
   installNodeUtilShim();
-  const oneDnn = requested === "cpu" ? undefined : requestOneDnn();
-  const oneDnnPrimitiveMemUse = requested === "cpu" ? undefined : requestPrimitiveCaching();
-  if (requested === "gpu") {
+  // tfjs-node registers its `tensorflow` backend in tfjs-core's engine when it loads.
+  await (packageName === "@tensorflow/tfjs-node-gpu"
+    ? import("@tensorflow/tfjs-node-gpu")
+    : import("@tensorflow/tfjs-node"));
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new Error(`${packageName} loaded but its "tensorflow" backend did not initialise`);
+  }
+}
+
+async function load(options: Required<BackendOptions>): Promise<BackendInfo> {
+  const { kind, fusedKernels, oneDnn, cacheOneDnnPrimitives } = options;
+  const pureJs = { requested: kind, packageName: "@tensorflow/tfjs", native: false, fusedKernels };
+  if (kind === "cpu") {
+    await loadPureJs();
+    return { ...pureJs, name: tf.getBackend() };
+  }
+  configureTensorFlow(oneDnn, cacheOneDnnPrimitives);
+  const native = {
+    requested: kind,
+    native: true,
+    oneDnn,
+    oneDnnEnabled: oneDnn === "auto" ? undefined : oneDnn,
+    cacheOneDnnPrimitives,
+    fusedKernels,
+  };
+  if (kind === "gpu") {
     try {
-      const tf = await import("@tensorflow/tfjs-node-gpu") as unknown as TF;
-      return {
-        tf,
-        info: {
-          requested,
-          name: tf.getBackend(),
-          packageName: "@tensorflow/tfjs-node-gpu",
-          native: true,
-          oneDnn,
-          oneDnnPrimitiveMemUse,
-        },
-      };
+      await loadNative("@tensorflow/tfjs-node-gpu");
     } catch (error) {
       throw new Error(
-        `CUTMIX_BACKEND=gpu but @tensorflow/tfjs-node-gpu did not load: ${describe(error)}. ` +
-          "Run `CUTMIX_BACKEND=gpu ./run setup` on a machine with CUDA and cuDNN (see README).",
+        `backend "gpu" asked for, but @tensorflow/tfjs-node-gpu did not load: ` +
+          `${describe(error)}. Run \`CUTMIX_BACKEND=gpu ./run setup\` on a machine with CUDA and ` +
+          "cuDNN (see README).",
       );
     }
+    return { ...native, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node-gpu" };
   }
-  if (requested === "tensorflow") {
-    try {
-      const tf = await import("@tensorflow/tfjs-node");
-      return {
-        tf,
-        info: {
-          requested,
-          name: tf.getBackend(),
-          packageName: "@tensorflow/tfjs-node",
-          native: true,
-          oneDnn,
-          oneDnnPrimitiveMemUse,
-        },
-      };
-    } catch (error) {
-      const fallbackReason = `@tensorflow/tfjs-node did not load (${describe(error)})`;
-      console.error(
-        [
-          "",
-          "!!! WARNING: native TensorFlow is NOT active. " + fallbackReason + ".",
-          "!!! Falling back to the pure-JS `cpu` backend, about 700x slower to train.",
-          "!!! Run `./run setup` (it builds the native backend), or set CUTMIX_BACKEND=cpu to silence this.",
-          "",
-        ].join("\n"),
-      );
-      const tf = await loadPureJs();
-      return {
-        tf,
-        info: {
-          requested,
-          name: tf.getBackend(),
-          packageName: "@tensorflow/tfjs",
-          native: false,
-          fallbackReason,
-        },
-      };
-    }
+  try {
+    await loadNative("@tensorflow/tfjs-node");
+    return { ...native, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node" };
+  } catch (error) {
+    const fallbackReason = `@tensorflow/tfjs-node did not load (${describe(error)})`;
+    console.error(
+      [
+        "",
+        "!!! WARNING: native TensorFlow is NOT active. " + fallbackReason + ".",
+        "!!! Falling back to the pure-JS `cpu` backend, about 700x slower to train.",
+        "!!! Run `./run setup` (it builds the native backend), or ask for the `cpu` backend " +
+        "(CUTMIX_BACKEND=cpu) to silence this.",
+        "",
+      ].join("\n"),
+    );
+    await loadPureJs();
+    return { ...pureJs, name: tf.getBackend(), fallbackReason };
   }
-  const tf = await loadPureJs();
+}
+
+/** The options of the first {@link useBackend} call and its (pending) result. */
+let chosen: { options: Required<BackendOptions>; info: Promise<Readonly<BackendInfo>> } | undefined;
+/** The result once loaded. */
+let settled: Readonly<BackendInfo> | undefined;
+
+function withDefaults(options: BackendOptions): Required<BackendOptions> {
+  if (!BACKEND_KINDS.includes(options.kind)) {
+    throw new Error(
+      `useBackend: kind "${options.kind}" is not a backend: use one of ${BACKEND_KINDS.join(", ")}`,
+    );
+  }
+  if (options.oneDnn !== undefined && ![true, false, "auto"].includes(options.oneDnn)) {
+    throw new Error(`useBackend: oneDnn must be true, false or "auto", got ${options.oneDnn}`);
+  }
   return {
-    tf,
-    info: { requested, name: tf.getBackend(), packageName: "@tensorflow/tfjs", native: false },
+    kind: options.kind,
+    fusedKernels: options.fusedKernels ?? true,
+    oneDnn: options.oneDnn ?? true,
+    cacheOneDnnPrimitives: options.cacheOneDnnPrimitives ?? true,
   };
 }
 
-const loaded = await load();
+/**
+ * Loads and configures the backend (see the module doc) and makes it tfjs-core's active one.
+ * Call it once per process, before any tensor op. TensorFlow reads its settings only when it
+ * loads, so a later call may change only {@link BackendOptions.fusedKernels} (as
+ * {@link setFusedKernels} does); any other change throws.
+ */
+export async function useBackend(options: BackendOptions): Promise<Readonly<BackendInfo>> {
+  const wanted = withDefaults(options);
+  if (chosen === undefined) {
+    const attempt = { options: wanted, info: load(wanted).then((info) => Object.freeze(info)) };
+    chosen = attempt;
+    try {
+      settled = await attempt.info;
+    } catch (error) {
+      chosen = undefined; // nothing loaded: a later call may try another kind
+      throw error;
+    }
+    return settled;
+  }
+  const before = chosen.options;
+  const differs = (["kind", "oneDnn", "cacheOneDnnPrimitives"] as const)
+    .filter((key) => before[key] !== wanted[key]);
+  if (differs.length > 0) {
+    const list = (from: Required<BackendOptions>) =>
+      differs.map((key) => `${key} ${JSON.stringify(from[key])}`).join(", ");
+    throw new Error(
+      `useBackend: the backend was already loaded with ${list(before)}; TensorFlow reads these ` +
+        `once per process, so ${list(wanted)} needs a new process`,
+    );
+  }
+  await chosen.info;
+  setFusedKernels(wanted.fusedKernels);
+  return backendInfo();
+}
 
-/** The TensorFlow.js namespace on the chosen backend. */
-export const tf: TF = loaded.tf;
+/**
+ * Turns lib/'s fused native kernels on or off after {@link useBackend} (the one setting that may
+ * change once TensorFlow has loaded), e.g. to compare both paths. Throws if no backend was chosen.
+ */
+export function setFusedKernels(enabled: boolean): void {
+  const info = backendInfo();
+  if (typeof enabled !== "boolean") {
+    throw new Error(`setFusedKernels: enabled must be a boolean, got ${enabled}`);
+  }
+  settled = Object.freeze({ ...info, fusedKernels: enabled });
+  chosen = {
+    options: { ...chosen!.options, fusedKernels: enabled },
+    info: Promise.resolve(settled),
+  };
+}
 
-/** Which backend is active and why. */
-export const backendInfo: Readonly<BackendInfo> = Object.freeze({
-  ...loaded.info,
-  oneDnnEnabled: loaded.info.native && oneDnnOn(),
-});
+/**
+ * The {@link BackendInfo} of the backend {@link useBackend} loaded, or undefined if it was not
+ * called (or has not finished): then lib/ runs on whatever backend the caller set up in
+ * tfjs-core, without the fused kernels.
+ */
+export function currentBackend(): Readonly<BackendInfo> | undefined {
+  return settled;
+}
+
+/** The {@link BackendInfo} of the backend {@link useBackend} loaded; throws if none was chosen. */
+export function backendInfo(): Readonly<BackendInfo> {
+  if (settled === undefined) {
+    throw new Error(
+      'no backend chosen yet: call `await useBackend({ kind: "tensorflow" })` ' +
+        "(lib/backend.ts) before using the library",
+    );
+  }
+  return settled;
+}

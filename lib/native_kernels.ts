@@ -30,13 +30,17 @@
  * (TensorFlow's `exponential_avg_factor`). test/native_kernels_test.ts pins outputs and
  * gradients against the plain tfjs compositions.
  *
- * {@link fusedKernelsActive} says whether lib/ uses them: on the native `tensorflow` backend,
- * unless `CUTMIX_FUSED_KERNELS=0` (the bench sets it to measure the plain composition).
+ * {@link fusedKernelsActive} says whether lib/ uses them: on the native `tensorflow` backend
+ * loaded by lib/backend.ts's `useBackend`, unless it was called with `fusedKernels: false` (the
+ * bench does, to measure the plain composition). The binding is taken from the active backend
+ * at each call; nothing is registered until a kernel is first used.
  *
  * @example
  * ```ts
- * import { tf } from "./backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "./backend.ts";
  * import { fusedKernelsActive, softmaxCrossEntropy } from "./native_kernels.ts";
+ * await useBackend({ kind: "tensorflow" });
  * if (fusedKernelsActive()) {
  *   const loss = softmaxCrossEntropy(tf.zeros([2, 3]), tf.fill([2, 3], 1 / 3));
  *   console.log(loss.dataSync()[0]); // log 3 ≈ 1.0986
@@ -44,7 +48,8 @@
  * ```
  * @module
  */
-import { backendInfo, tf } from "./backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import { currentBackend } from "./backend.ts";
 import type {
   NamedTensorMap,
   Scalar,
@@ -52,14 +57,17 @@ import type {
   Tensor1D,
   Tensor2D,
   Tensor4D,
-} from "@tensorflow/tfjs-node";
+} from "@tensorflow/tfjs-core";
 
 /**
- * True when lib/ runs the fused kernels: the native `tensorflow` backend is active and
- * `CUTMIX_FUSED_KERNELS` is not `0`. Read at each call, so a test can compare both paths.
+ * True when lib/ runs the fused kernels: `useBackend` loaded the native `tensorflow` backend, it
+ * is the active one, and `fusedKernels` was not turned off. Read at each call, so a test can
+ * compare both paths.
  */
 export function fusedKernelsActive(): boolean {
-  return tf.getBackend() === "tensorflow" && Deno.env.get("CUTMIX_FUSED_KERNELS") !== "0";
+  const info = currentBackend();
+  return info !== undefined && info.native && info.fusedKernels &&
+    tf.getBackend() === "tensorflow";
 }
 
 /** One attribute of a TensorFlow op, as tfjs-node's binding takes it. */
@@ -173,7 +181,8 @@ export function batchNormPlan(channels: number): BatchNormPlan {
  * on CUDA and which has no oneDNN-only op such as `_MklNativeFusedBatchNormEx` there).
  */
 function oneDnnOnCpu(): boolean {
-  return backendInfo.oneDnnEnabled && backendInfo.requested !== "gpu";
+  const info = currentBackend();
+  return info?.oneDnnEnabled === true && info.requested !== "gpu";
 }
 
 /**

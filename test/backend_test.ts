@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Rank, Scalar, Tensor4D, Variable } from "@tensorflow/tfjs-node";
-import { backendInfo, tf } from "../lib/backend.ts";
+import type { Rank, Scalar, Tensor4D, Variable } from "@tensorflow/tfjs-core";
+import { currentBackend, useBackend } from "../lib/backend.ts";
+import { backendOptionsFromEnv } from "../tools/backend_env.ts";
+import { backendInfo, tf } from "./_backend.ts";
 
 const root = join(import.meta.dirname!, "..");
 
 Deno.test("backend: reports which backend the suite runs on", () => {
   console.log(
     `backend: ${backendInfo.name} via ${backendInfo.packageName} (native: ${backendInfo.native}` +
-      (backendInfo.native ? `, TF_ENABLE_ONEDNN_OPTS=${backendInfo.oneDnn})` : ")"),
+      (backendInfo.native ? `, oneDNN ${backendInfo.oneDnn})` : ")"),
   );
   assert.equal(tf.getBackend(), backendInfo.name);
 });
@@ -30,40 +32,45 @@ Deno.test("backend: native TensorFlow is active when setup built it", () => {
   assert.equal(tf.getBackend(), "tensorflow");
 });
 
+/** Runs `code` with `deno eval` in a fresh process (TensorFlow reads its variables once). */
+async function evalFresh(
+  code: string,
+  env: Record<string, string | undefined>,
+): Promise<{ stdout: string; stderr: string }> {
+  const childEnv = Deno.env.toObject();
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    cwd: root,
+    env: childEnv,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  assert.ok(success, decode(stderr));
+  return { stdout: decode(stdout).trim(), stderr: decode(stderr) };
+}
+
+const backendEnv = JSON.stringify(join(root, "tools/backend_env.ts"));
+
 Deno.test({
   name: "backend: native TensorFlow runs with oneDNN unless the user turned it off",
   ignore: !backendInfo.native,
   async fn() {
-    // TensorFlow prints this banner when it loads with oneDNN on; the variable is read only then,
-    // so the check needs a fresh process without the variable.
+    // TensorFlow prints this banner when it loads with oneDNN on.
     const banner = "oneDNN custom operations are on";
-    const load = async (oneDnn: string | undefined) => {
-      const env = Deno.env.toObject();
-      delete env.TF_ENABLE_ONEDNN_OPTS;
-      if (oneDnn !== undefined) env.TF_ENABLE_ONEDNN_OPTS = oneDnn;
-      const command = new Deno.Command(Deno.execPath(), {
-        args: [
-          "eval",
-          `const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});` +
-          "console.log(JSON.stringify([backendInfo.oneDnn, backendInfo.oneDnnEnabled]));",
-        ],
-        cwd: root,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      });
-      const { success, stdout, stderr } = await command.output();
-      const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-      return { success, stdout: decode(stdout).trim(), stderr: decode(stderr) };
-    };
-    const defaults = await load(undefined);
-    assert.ok(defaults.success, defaults.stderr);
-    assert.equal(defaults.stdout, '["1 (set by lib/backend.ts)",true]');
+    const code = `const { useBackendFromEnv } = await import(${backendEnv});
+const info = await useBackendFromEnv();
+console.log(JSON.stringify([info.oneDnn, info.oneDnnEnabled, Deno.env.get("TF_ENABLE_ONEDNN_OPTS")]));`;
+    const defaults = await evalFresh(code, { TF_ENABLE_ONEDNN_OPTS: undefined });
+    assert.equal(defaults.stdout, '[true,true,"1"]');
     assert.match(defaults.stderr, new RegExp(banner));
-    const off = await load("0");
-    assert.ok(off.success, off.stderr);
-    assert.equal(off.stdout, '["0 (user)",false]');
+    const off = await evalFresh(code, { TF_ENABLE_ONEDNN_OPTS: "0" });
+    assert.equal(off.stdout, '[false,false,"0"]');
     assert.doesNotMatch(off.stderr, new RegExp(banner));
   },
 });
@@ -72,30 +79,68 @@ Deno.test({
   name: "backend: oneDNN's conv-gradient primitives are cached unless the user chose otherwise",
   ignore: !backendInfo.native,
   async fn() {
-    const load = async (memUse: string | undefined) => {
-      const env = Deno.env.toObject();
-      delete env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE;
-      if (memUse !== undefined) env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE = memUse;
-      const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "eval",
-          `const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});` +
-          "console.log(JSON.stringify([backendInfo.oneDnnPrimitiveMemUse, " +
-          "Deno.env.get('TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE')]));",
-        ],
-        cwd: root,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-      assert.ok(success, decode(stderr));
-      return decode(stdout).trim();
-    };
-    assert.equal(await load(undefined), '["false (set by lib/backend.ts)","false"]');
-    assert.equal(await load("true"), '["true (user)","true"]');
+    const code = `const { useBackendFromEnv } = await import(${backendEnv});
+const info = await useBackendFromEnv();
+console.log(JSON.stringify([info.cacheOneDnnPrimitives, Deno.env.get("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE")]));`;
+    const unset = { TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE: undefined };
+    assert.equal((await evalFresh(code, unset)).stdout, '[true,"false"]');
+    const user = { TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE: "true" };
+    assert.equal((await evalFresh(code, user)).stdout, '[false,"true"]');
   },
+});
+
+Deno.test("backend: importing every lib module loads no backend and sets no variable", async () => {
+  const modules: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) walk(path);
+      else if (entry.name.endsWith(".ts")) modules.push(path);
+    }
+  };
+  walk(join(root, "lib"));
+  assert.ok(modules.length > 40, `only ${modules.length} lib modules found`);
+  const code = `const before = Deno.env.toObject();
+for (const path of ${JSON.stringify(modules.sort())}) await import(path);
+const tf = await import("@tensorflow/tfjs-core");
+const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});
+let error = "";
+try { backendInfo(); } catch (e) { error = e.message; }
+console.log(JSON.stringify({
+  envChanged: Object.entries(Deno.env.toObject()).filter(([k, v]) => before[k] !== v).map(([k]) => k)
+    .concat(Object.keys(before).filter((k) => Deno.env.get(k) === undefined)),
+  tensorflowRegistered: Boolean(tf.findBackendFactory("tensorflow")),
+  cpuRegistered: Boolean(tf.findBackendFactory("cpu")),
+  error,
+}));`;
+  const { stdout } = await evalFresh(code, {});
+  const seen = JSON.parse(stdout.split("\n").pop()!);
+  assert.deepEqual(
+    { ...seen, error: seen.error.split(":")[0] },
+    {
+      envChanged: [],
+      tensorflowRegistered: false,
+      cpuRegistered: false,
+      error: "no backend chosen yet",
+    },
+  );
+});
+
+Deno.test("backend: a second useBackend may change fusedKernels only", async () => {
+  const options = backendOptionsFromEnv();
+  const other = options.kind === "cpu" ? "tensorflow" : "cpu";
+  await assert.rejects(
+    () => useBackend({ ...options, kind: other }),
+    new RegExp(`already loaded with kind "${options.kind}".*kind "${other}" needs a new process`),
+  );
+  try {
+    assert.equal((await useBackend({ ...options, fusedKernels: false })).fusedKernels, false);
+    assert.equal(currentBackend()?.fusedKernels, false);
+  } finally {
+    await useBackend(options);
+  }
+  assert.equal(currentBackend()?.fusedKernels, options.fusedKernels);
+  assert.equal(currentBackend()?.name, backendInfo.name);
 });
 
 Deno.test("backend: a tiny conv net trains and its loss goes down", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { backendInfo, tf } from "../lib/backend.ts";
+import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { backendInfo, tf } from "./_backend.ts";
+import { setFusedKernels } from "../lib/backend.ts";
 import {
   addRelu,
   batchNormPlan,
@@ -17,11 +18,11 @@ const native = backendInfo.native;
 
 /** Runs `body` with lib/'s fused kernels off (the plain tfjs compositions), then restores. */
 function withPlainKernels<T>(body: () => T): T {
-  Deno.env.set("CUTMIX_FUSED_KERNELS", "0");
+  setFusedKernels(false);
   try {
     return body();
   } finally {
-    Deno.env.delete("CUTMIX_FUSED_KERNELS");
+    setFusedKernels(backendInfo.fusedKernels);
   }
 }
 
@@ -30,7 +31,7 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 Deno.test({
-  name: "native kernels: active on native TensorFlow, off with CUTMIX_FUSED_KERNELS=0",
+  name: "native kernels: active on native TensorFlow, off with setFusedKernels(false)",
   ignore: !native,
   async fn() {
     assert.equal(fusedKernelsActive(), true);
@@ -45,11 +46,11 @@ Deno.test({
       return info.kernelNames;
     };
     assert.ok((await kernelsOf()).includes("CutmixFusedBatchNormTrain"));
-    Deno.env.set("CUTMIX_FUSED_KERNELS", "0");
+    setFusedKernels(false);
     try {
       assert.ok(!(await kernelsOf()).includes("CutmixFusedBatchNormTrain"));
     } finally {
-      Deno.env.delete("CUTMIX_FUSED_KERNELS");
+      setFusedKernels(backendInfo.fusedKernels);
     }
     x.dispose();
     store.dispose();

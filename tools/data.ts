@@ -5,9 +5,9 @@
  *     deno task data cifar100 [--archive PATH] [--offline] [--force] [--data-dir DIR]
  *     deno task data status
  *
- * Without `--archive` it downloads the official archive (md5-checked) and, when that fails (no
- * internet), falls back to this project's shared copy in `../shared/data/` if there is one. With
- * `--archive` (or `CUTMIX_CIFAR10_ARCHIVE` / `CUTMIX_CIFAR100_ARCHIVE`) it uses that file. It
+ * Without `--archive` it uses `<data dir>/<archive>` if present, else downloads the official
+ * archive (md5-checked). With `--archive` (or `CUTMIX_CIFAR10_ARCHIVE` / `CUTMIX_CIFAR100_ARCHIVE`)
+ * it uses that file. It
  * always says whether the archive matched the official md5 or was validated by structure.
  * Running it again when the data is present does nothing.
  * @module
@@ -23,6 +23,7 @@ import {
   prepareCifar,
   SOURCE_MARKER,
 } from "../lib/data/cifar.ts";
+import { cifarLocationFromEnv } from "./data_env.ts";
 
 const USAGE = `Usage:
   deno task data cifar10|cifar100 [--archive PATH] [--offline] [--force] [--data-dir DIR]
@@ -30,7 +31,7 @@ const USAGE = `Usage:
 
   --archive PATH   use this local copy of the official .tar.gz (no download); also
                    CUTMIX_CIFAR10_ARCHIVE / CUTMIX_CIFAR100_ARCHIVE
-  --offline        do not try the official URL; use a local or the shared copy
+  --offline        do not try the official URL; use a local copy only
   --force          re-extract even if the data is already present
   --data-dir DIR   where to extract (default: data/ in the project, or CUTMIX_DATA_DIR)`;
 
@@ -48,7 +49,8 @@ function status(dataDir: string): void {
       } catch { /* no marker */ }
       console.log(`${name}: present in ${dir} ${source}`);
     } else {
-      const local = localArchiveCandidates(format, { dataDir }).filter((c) => {
+      const archive = cifarLocationFromEnv().archives?.[name];
+      const local = localArchiveCandidates(format, { dataDir, archive }).filter((c) => {
         try {
           return Deno.statSync(c.path).isFile;
         } catch {
@@ -81,9 +83,14 @@ async function main(args: string[]): Promise<number> {
   }
   // `deno task` runs in the project folder; relative paths mean the user's own folder.
   const userDir = Deno.env.get("INIT_CWD") ?? Deno.cwd();
-  const dataDir = values["data-dir"] ? resolve(userDir, values["data-dir"]) : defaultDataDir();
-  const archive = values.archive ? resolve(userDir, values.archive) : undefined;
+  const fromEnv = cifarLocationFromEnv();
+  const dataDir = values["data-dir"]
+    ? resolve(userDir, values["data-dir"])
+    : fromEnv.dataDir ?? defaultDataDir();
   const [what] = positionals;
+  const archive = values.archive
+    ? resolve(userDir, values.archive)
+    : fromEnv.archives?.[what as CifarName];
   if (what === "status") {
     status(dataDir);
     return 0;

@@ -3,7 +3,7 @@
  * what it does. `./run TASK` calls it before every task, so a fresh clone needs nothing else.
  *
  * - always: the npm dependencies (`deno install` into node_modules/) and the native TensorFlow
- *   backend chosen by CUTMIX_BACKEND (see lib/backend.ts and tools/setup/tensorflow.ts);
+ *   backend chosen by CUTMIX_BACKEND (see tools/backend_env.ts and tools/setup/tensorflow.ts);
  * - `--for reproduce` and `--for test`: a project-local Python venv with Jupyter's
  *   nbclient/nbconvert and a project-local Deno kernelspec (tools/setup/jupyter.ts);
  * - `--for test`: also Chromium for the report browser test (tools/setup/chromium.ts), when the
@@ -19,7 +19,7 @@ import { ensureChromium } from "./setup/chromium.ts";
 import { ensureJupyter } from "./setup/jupyter.ts";
 import { ensureNativeBackend } from "./setup/tensorflow.ts";
 import { log, run } from "./setup/util.ts";
-import { requestedBackend } from "../lib/backend_request.ts";
+import { requestedBackend } from "./backend_env.ts";
 
 const root = join(import.meta.dirname!, "..");
 

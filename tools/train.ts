@@ -12,13 +12,14 @@
  */
 import { parseArgs } from "node:util";
 import type { AugmentationConfig } from "../lib/augment/config.ts";
-import { backendInfo } from "../lib/backend.ts";
 import type { MixLayer } from "../lib/augment/types.ts";
 import { parseModelName } from "../lib/models/mod.ts";
 import { configHash, resolveRunConfig, type RunConfigInput } from "../lib/training/config.ts";
 import { trainRun } from "../lib/training/loop.ts";
 import { formatDuration, ProgressDisplay } from "../lib/training/progress.ts";
 import { runDirectory } from "../lib/training/runs.ts";
+import { useBackendFromEnv } from "./backend_env.ts";
+import { cifarLocationFromEnv } from "./data_env.ts";
 
 const USAGE = `Usage: deno task train [options]
 
@@ -179,14 +180,17 @@ async function main(args: string[]): Promise<number> {
   }
   const config = resolveRunConfig(input as unknown as RunConfigInput);
   const runDir = runDirectory(config, values["runs-dir"]);
-  console.error(`run ${configHash(config)} in ${runDir} (backend ${backendInfo.name})`);
   if (values["dry-run"]) {
+    console.error(`run ${configHash(config)} in ${runDir}`);
     console.log(JSON.stringify(config, null, 2));
     return 0;
   }
+  const backend = await useBackendFromEnv();
+  console.error(`run ${configHash(config)} in ${runDir} (backend ${backend.name})`);
   const display = new ProgressDisplay();
   const result = await trainRun(config, {
     runDir,
+    cifar: cifarLocationFromEnv(),
     onProgress: (p) => display.update(p),
     onEpoch: (m) => display.epoch(m),
     stopAfterEpochs: numberOption("stop-after-epochs", values["stop-after-epochs"]),

@@ -6,8 +6,8 @@
  *   deno run -A bench/experiments/bn_channels.ts
  * @module
  */
-import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { median } from "../stats.ts";
 import { batchNormTrain, registerFusedKernels } from "../../lib/native_kernels.ts";
 

@@ -10,8 +10,8 @@
  *   deno run -A bench/experiments/bn_pad_grad.ts [model] [batch]   # default pyramidnet38-a64 64
  * @module
  */
-import type { KernelConfig, Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { KernelConfig, Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { batchNormTrain, KERNELS, registerFusedKernels } from "../../lib/native_kernels.ts";
 import { Random } from "../../lib/random.ts";

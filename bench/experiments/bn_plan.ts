@@ -32,8 +32,8 @@
  *   2.64 | 7.69.
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { median } from "../stats.ts";
 
 interface Attr {

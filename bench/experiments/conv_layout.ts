@@ -9,8 +9,8 @@
  *   .cache/venv-bench/bin/python bench/experiments/conv_layout.py   # the same in PyTorch
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { median } from "../stats.ts";
 
 interface Backend {

@@ -25,8 +25,8 @@
  * Slice, so lib's choice stands there too.
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { median } from "../stats.ts";
 
 interface Attr {

@@ -8,8 +8,8 @@
  *   deno run -A bench/experiments/flat_sgd.ts
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { SGD } from "../../lib/training/optimizer.ts";
 import { median } from "../stats.ts";

@@ -44,7 +44,7 @@ import { median } from "../stats.ts";
 import type { Job, JobResult } from "../worker.ts";
 import { timedRuns } from "../worker_io.ts";
 
-// As lib/backend.ts: oneDNN on, conv-gradient primitives cached. Read when the library loads.
+// As lib/backend.ts's useBackend: oneDNN on, conv-gradient primitives cached. Read at load.
 if (!Deno.env.get("TF_ENABLE_ONEDNN_OPTS")) Deno.env.set("TF_ENABLE_ONEDNN_OPTS", "1");
 if (!Deno.env.get("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE")) {
   Deno.env.set("TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE", "false");
@@ -404,7 +404,7 @@ for (let i = 0; i < batch; i++) {
 /** With `--parity`: lib's model and eager step, started from the same weights as the graph. */
 const lib = parity ? await libSide() : undefined;
 async function libSide() {
-  const { tf } = await import("../../lib/backend.ts");
+  const { tf } = await import("../_backend.ts");
   const { createModel, parseModelName } = await import("../../lib/models/mod.ts");
   const { SGD } = await import("../../lib/training/optimizer.ts");
   const { createTrainStep } = await import("../../lib/training/loop.ts");

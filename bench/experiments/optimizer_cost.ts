@@ -7,8 +7,8 @@
  *   CUTMIX_FUSED_KERNELS=0 deno run -A bench/experiments/optimizer_cost.ts   # plain compositions
  * @module
  */
-import type { Scalar, Tensor, Tensor4D, Variable } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Scalar, Tensor, Tensor4D, Variable } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { median } from "../stats.ts";
 

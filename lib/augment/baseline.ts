@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { Random } from "../random.ts";
  * import {
  *   CIFAR10_MEAN,
@@ -26,9 +26,9 @@
  * ```
  * @module
  */
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
-import type { Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { checkImages, checkInteger, checkProbability } from "./validate.ts";
 
 /**

@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { Random } from "../random.ts";
  * import { createBatchAugmentation } from "./config.ts";
  * const augment = createBatchAugmentation({ kind: "cutmix", numClasses: 10, alpha: 1, prob: 0.5 });
@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import { Random } from "../random.ts";
 import { checkBoxSampling } from "./box.ts";
 import {

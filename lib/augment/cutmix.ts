@@ -17,8 +17,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { Random } from "../random.ts";
  * import { cutMix } from "./cutmix.ts";
  * const images = tf.randomUniform([8, 32, 32, 3]) as Tensor4D;
@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import { type BoxSampling, checkBoxSampling, sampleBox } from "./box.ts";
 import {

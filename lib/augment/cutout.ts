@@ -9,8 +9,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { cutout } from "./cutout.ts";
  * import { CIFAR10_MEAN } from "./baseline.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
@@ -26,9 +26,10 @@
  * ```
  * @module
  */
-import { tf } from "../backend.ts";
-import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { type Box, boxesUnionMask, checkBoxSampling, type Point, sampleBox } from "./box.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { boxesUnionMask } from "./_box_mask.ts";
+import { type Box, checkBoxSampling, type Point, sampleBox } from "./box.ts";
 import { targetsFromLabels } from "./targets.ts";
 import {
   checkImages,

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- *  * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ *  * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { featureCutMix } from "./feature.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
  * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
@@ -31,7 +31,7 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { type Box, scaleBox } from "./box.ts";
 import { type CutMixOptions, cutMixTargetWeight, planCutMix } from "./cutmix.ts";
 import { keptFraction, type MixDraw, renderMix } from "./mixing.ts";

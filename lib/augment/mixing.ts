@@ -21,10 +21,11 @@
  * rule says otherwise).
  * @module
  */
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
-import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { type Box, boxArea, type BoxDraw, boxMask, EMPTY_BOX, type Point } from "./box.ts";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { boxMask } from "./_box_mask.ts";
+import { type Box, boxArea, type BoxDraw, EMPTY_BOX, type Point } from "./box.ts";
 import { targetsFromLabels } from "./targets.ts";
 import {
   type BatchShape,

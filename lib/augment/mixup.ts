@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { mixUp } from "./mixup.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
  * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import {
   drawPlan,

@@ -20,8 +20,8 @@
  *
  * @example CutMix inside a tfjs training step
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
  * import { Random } from "../random.ts";
  * import { cutMix } from "./mod.ts";
  * import { softTargetCrossEntropy } from "../training/loss.ts";

@@ -6,8 +6,8 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
- * import type { Tensor4D } from "@tensorflow/tfjs-node";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import { mixUpOrCutMix } from "./switch.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
  * const labels = tf.tensor1d([0, 1, 2, 3], "int32");
@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import { checkCutMixBoxOptions, type CutMixBoxOptions, cutMixGroupDrawer } from "./cutmix.ts";
 import { drawPlan, finishMix, type MixOptions, type MixResult, prepareBatch } from "./mixing.ts";
 import { mixUpGroupDrawer } from "./mixup.ts";

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { targetsFromLabels, toSoftTargets } from "./targets.ts";
  * import { checkLabels } from "./validate.ts";
  * const labels = tf.tensor1d([0, 2], "int32");
@@ -20,8 +20,8 @@
  * ```
  * @module
  */
-import { tf } from "../backend.ts";
-import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-node";
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import type { LabelInfo } from "./validate.ts";
 
 /**

@@ -7,7 +7,7 @@
  * at its named mixing point.
  * @module
  */
-import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 
 /** Where in a model feature-level CutMix acts: 0 = the input image, 1 = after the stem, 2..4 = after stage 1..3. */

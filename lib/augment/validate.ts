@@ -3,7 +3,7 @@
  * argument and the bad value, so a mistake is reported where it was made, not three ops later.
  * @module
  */
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import { Random, type Seed } from "../random.ts";
 
 /** Throws unless `value` is a finite number > 0. */

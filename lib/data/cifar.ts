@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { loadCifar } from "./cifar.ts";
- * const test = await loadCifar("cifar10", "test"); // extracts ../shared/data's copy if needed
+ * const test = await loadCifar("cifar10", "test", { archives: { cifar10: "cifar-10-binary.tar.gz" } });
  * console.log(test.labels.length, test.classNames[test.labels[0]]);
  * ```
  * @module
@@ -62,7 +62,6 @@ export {
   prepareCifar,
   type PrepareOptions,
   type PrepareResult,
-  sharedArchivePath,
   SOURCE_MARKER,
 } from "./cifar_prepare.ts";
 export { md5Hex } from "./md5.ts";
@@ -101,18 +100,25 @@ function cifarDataset(
   };
 }
 
-/** Options of {@link loadCifar}. */
-export interface LoadCifarOptions {
-  /** Where the extracted folder is; default {@link defaultDataDir}. */
+/**
+ * Where CIFAR lives on disk: the folder of extracted sets and, per set, a local copy of the
+ * official archive to extract from when that folder lacks it. The tools and notebooks fill it
+ * from `CUTMIX_DATA_DIR` and `CUTMIX_CIFAR10_ARCHIVE` / `CUTMIX_CIFAR100_ARCHIVE`.
+ */
+export interface CifarLocation {
+  /** Where the extracted folders are (and go); default {@link defaultDataDir}. */
   readonly dataDir?: string;
+  /** A local archive per set; default `<dataDir>/<archive name>` when it exists. */
+  readonly archives?: Readonly<Partial<Record<CifarName, string>>>;
+}
+
+/** Options of {@link loadCifar}. */
+export interface LoadCifarOptions extends CifarLocation {
   /**
-   * When the folder is missing but a local archive is available (`$CUTMIX_CIFAR10_ARCHIVE`,
-   * `data/<archive>`, `../shared/data/<archive>`), extract it first (default true). Never
-   * downloads.
+   * When the folder is missing but a local archive is available (see {@link CifarLocation}),
+   * extract it first (default true). Never downloads.
    */
   readonly extractIfMissing?: boolean;
-  /** Count `../shared/data/<archive>` as a local archive (default true). */
-  readonly useShared?: boolean;
   /** Override the layout (tests use tiny record counts); default the official one. */
   readonly format?: CifarFormat;
   /** Where extraction messages go (default stderr). */
@@ -145,13 +151,13 @@ export async function loadCifar(
   const dataDir = options.dataDir ?? defaultDataDir();
   const dir = `${dataDir}/${format.directory}`;
   if (!isCifarPresent(format, dataDir)) {
-    const useShared = options.useShared ?? true;
-    const hasArchive = hasLocalCifarArchive(format, { dataDir, useShared });
+    const archive = options.archives?.[name];
+    const hasArchive = hasLocalCifarArchive(format, { dataDir, archive });
     if ((options.extractIfMissing ?? true) && hasArchive) {
       await prepareCifar(format.name, {
         dataDir,
+        archive,
         format,
-        useShared,
         download: false,
         onLog: options.onLog ?? ((line) => console.error(line)),
       });
@@ -194,7 +200,7 @@ export async function loadCifar(
  * @example
  * ```ts
  * import { loadCifarFromArchive } from "./cifar.ts";
- * const test = await loadCifarFromArchive("../shared/data/cifar-10-binary.tar.gz", "cifar10", "test");
+ * const test = await loadCifarFromArchive("cifar-10-binary.tar.gz", "cifar10", "test");
  * console.log(test.labels.length, test.classNames); // 10000 ["airplane", "automobile", …]
  * ```
  * @throws Error naming the archive, the member and the fault when the archive is not a valid

@@ -9,7 +9,7 @@
  * import { validateCifarArchive } from "./cifar_archive.ts";
  * import { CIFAR10_FORMAT } from "./cifar_format.ts";
  * import { readTarGz } from "./tar.ts";
- * const path = "../shared/data/cifar-10-binary.tar.gz";
+ * const path = "cifar-10-binary.tar.gz"; // a local copy of the official archive
  * const entries = readTarGz(await Deno.readFile(path), path);
  * const summary = validateCifarArchive(entries, CIFAR10_FORMAT, path);
  * console.log(summary.trainRecords, summary.testPerClass[0]); // 50000 1000

@@ -4,9 +4,8 @@
  * atomically (into a temporary folder inside `data/`, then one rename), leaving a
  * {@link SOURCE_MARKER} that records where the copy came from and how it was checked.
  *
- * Archives are looked for in this order: `--archive PATH` / `$CUTMIX_CIFAR10_ARCHIVE` (then
- * only that one), `data/<archive>`, the official URL, `../shared/data/<archive>` beside the
- * project.
+ * Archives are looked for in this order: the `archive` option (then only that one; the tools
+ * pass `--archive PATH` or `$CUTMIX_CIFAR10_ARCHIVE`), `<dataDir>/<archive>`, the official URL.
  *
  * @example
  * ```ts
@@ -16,7 +15,6 @@
  * ```
  * @module
  */
-import { resolve } from "node:path";
 import { validateCifarArchive } from "./cifar_archive.ts";
 import {
   cifarFileRecords,
@@ -27,13 +25,8 @@ import {
   cifarRecordBytes,
 } from "./cifar_format.ts";
 import { md5Hex } from "./md5.ts";
-import { defaultDataDir, projectRoot } from "./paths.ts";
+import { defaultDataDir } from "./paths.ts";
 import { readTarGz } from "./tar.ts";
-
-/** Where this project's machines keep a copy of CIFAR-10: `../shared/data/` beside the project. */
-export function sharedArchivePath(format: CifarFormat): string {
-  return resolve(projectRoot(), "..", "shared", "data", format.archiveName);
-}
 
 function exists(path: string): boolean {
   try {
@@ -55,7 +48,7 @@ export function missingCifarMessage(format: CifarFormat, dataDir = defaultDataDi
     "Provide it in one of these ways:",
     `  - with internet: deno task data ${format.name}   (downloads ${format.url}, checks md5)`,
     `  - from a local copy of ${format.archiveName}: deno task data ${format.name} --archive PATH`,
-    `    or export ${format.archiveEnv}=PATH (then loading extracts it on first use)`,
+    `    or, for the tools and notebooks, export ${format.archiveEnv}=PATH (extracted on first use)`,
     `  - or place the archive at ${dataDir}/${format.archiveName}`,
     `    or the extracted ${format.directory}/ folder in ${dataDir}/`,
   ].join("\n");
@@ -82,7 +75,7 @@ export interface PrepareResult {
 
 /** Options of {@link prepareCifar}. */
 export interface PrepareOptions {
-  /** A local archive to use; default `$CUTMIX_CIFAR10_ARCHIVE` / `$CUTMIX_CIFAR100_ARCHIVE`. */
+  /** A local archive to use (then only that one); default `<dataDir>/<archive name>`. */
   readonly archive?: string;
   /** Where extracted folders and downloaded archives go; default {@link defaultDataDir}. */
   readonly dataDir?: string;
@@ -90,8 +83,6 @@ export interface PrepareOptions {
   readonly download?: boolean;
   /** Give up on the download if no response arrives within this many ms (default 20,000). */
   readonly downloadTimeoutMs?: number;
-  /** Also look at `../shared/data/` beside the project (default true). */
-  readonly useShared?: boolean;
   /** Re-extract even if the folder is present (default false). */
   readonly force?: boolean;
   /** Override the layout (tests use tiny record counts); default the official one. */
@@ -124,21 +115,11 @@ export function isCifarPresent(format: CifarFormat, dataDir = defaultDataDir()):
 /** The local archives that would be used, in order of preference, with why each is a candidate. */
 export function localArchiveCandidates(
   format: CifarFormat,
-  options: Pick<PrepareOptions, "archive" | "dataDir" | "useShared"> = {},
+  options: Pick<PrepareOptions, "archive" | "dataDir"> = {},
 ): { path: string; why: string }[] {
   const dataDir = options.dataDir ?? defaultDataDir();
-  const out: { path: string; why: string }[] = [];
-  if (options.archive) return [{ path: options.archive, why: "given with --archive" }];
-  const fromEnv = Deno.env.get(format.archiveEnv);
-  if (fromEnv) return [{ path: fromEnv, why: `named by ${format.archiveEnv}` }];
-  out.push({ path: `${dataDir}/${format.archiveName}`, why: `found in ${dataDir}` });
-  if (options.useShared ?? true) {
-    out.push({
-      path: sharedArchivePath(format),
-      why: "this project's shared copy, ../shared/data beside the project",
-    });
-  }
-  return out;
+  if (options.archive) return [{ path: options.archive, why: "given as the archive to use" }];
+  return [{ path: `${dataDir}/${format.archiveName}`, why: `found in ${dataDir}` }];
 }
 
 /**
@@ -147,7 +128,7 @@ export function localArchiveCandidates(
  */
 export function hasLocalCifarArchive(
   format: CifarFormat,
-  options: Pick<PrepareOptions, "archive" | "dataDir" | "useShared"> = {},
+  options: Pick<PrepareOptions, "archive" | "dataDir"> = {},
 ): boolean {
   return localArchiveCandidates(format, options).some((candidate) => exists(candidate.path));
 }
@@ -190,7 +171,7 @@ async function download(
 /**
  * Makes `format`'s extracted folder exist in `dataDir`: idempotent (does nothing when it is
  * already complete), from a local archive when one is given or found, else by downloading the
- * official archive, else from the project's shared copy. Verifies the official md5 when the
+ * official archive. Verifies the official md5 when the
  * archive has it, and otherwise validates the structure ({@link validateCifarArchive}) — the
  * result says which. Extracts into a temporary folder inside `dataDir` and renames it into
  * place, so a failure leaves nothing half-extracted.
@@ -222,7 +203,7 @@ export async function prepareCifar(
   }
   await Deno.mkdir(dataDir, { recursive: true });
   const candidates = localArchiveCandidates(format, { ...options, dataDir });
-  const explicit = options.archive !== undefined || Deno.env.get(format.archiveEnv) !== undefined;
+  const explicit = options.archive !== undefined;
   let archive: string | undefined;
   let why = "";
   if (explicit) {
@@ -243,11 +224,7 @@ export async function prepareCifar(
         say(`${format.name}: download failed (${error instanceof Error ? error.message : error})`);
       }
     }
-    if (archive === undefined) {
-      const fallback = candidates.slice(1).find((c) => exists(c.path));
-      if (fallback === undefined) throw new Error(missingCifarMessage(format, dataDir));
-      ({ path: archive, why } = fallback);
-    }
+    if (archive === undefined) throw new Error(missingCifarMessage(format, dataDir));
   }
   say(`${format.name}: using ${archive} (${why})`);
   const gzipped = await Deno.readFile(archive);

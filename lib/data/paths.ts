@@ -1,7 +1,8 @@
 /**
  * Where the project and its data live on disk: the project root (found from this file's own
  * location, so it does not depend on the working directory) and the `data/` folder that
- * extracted data sets go into (`CUTMIX_DATA_DIR` overrides it).
+ * extracted data sets go into unless a caller passes another `dataDir` (the tools and notebooks
+ * pass `CUTMIX_DATA_DIR` when it is set).
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@ export function projectRoot(): string {
   return resolve(new URL("../../", import.meta.url).pathname);
 }
 
-/** `data/` under the project root, or `CUTMIX_DATA_DIR` when set. */
+/** `data/` under the project root: where data sets go when no `dataDir` is given. */
 export function defaultDataDir(): string {
-  return Deno.env.get("CUTMIX_DATA_DIR") || `${projectRoot()}/data`;
+  return `${projectRoot()}/data`;
 }

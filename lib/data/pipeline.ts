@@ -27,8 +27,8 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { Random, type Seed } from "../random.ts";
 import { randomCropWithPadding, randomHorizontalFlip } from "../augment/baseline.ts";
 import { datasetSize, type ImageDataset } from "./dataset.ts";

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { ForwardWithFeatures } from "./localization.ts";
 import type { PredictLogits } from "./types.ts";
 

@@ -19,8 +19,8 @@
  * ```
  * @module
  */
-import type { Tensor2D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor2D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { topKCorrect } from "./classification.ts";
 import {
   type BatchSource,

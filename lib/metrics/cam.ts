@@ -20,10 +20,10 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { classActivationMaps } from "./cam.ts";
- * const features = tf.ones([1, 2, 2, 3]) as import("@tensorflow/tfjs-node").Tensor4D; // [N, h, w, C]
- * const kernel = tf.ones([3, 10]) as import("@tensorflow/tfjs-node").Tensor2D; // [C, K]
+ * const features = tf.ones([1, 2, 2, 3]) as import("@tensorflow/tfjs-core").Tensor4D; // [N, h, w, C]
+ * const kernel = tf.ones([3, 10]) as import("@tensorflow/tfjs-core").Tensor2D; // [C, K]
  * const maps = classActivationMaps(features, kernel, new Int32Array([7]), {
  *   height: 32, width: 32,
  * }); // [1, 32, 32], each image min-max normalised to [0, 1]
@@ -31,8 +31,8 @@
  * ```
  * @module
  */
-import type { Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { checkInteger, checkRank, type Labels, labelTensor } from "./types.ts";
 
 /** How a low-resolution map is resized to the image (see the module doc). */
@@ -207,7 +207,7 @@ export function classActivationMaps(
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { mapMassInBoxes } from "./cam.ts";
  * const maps = tf.tensor3d([[[1, 1], [0, 2]]]); // total mass 4; column 1 holds 1 + 2
  * const [share] = mapMassInBoxes(maps, [{ y0: 0, x0: 1, y1: 2, x1: 2 }]); // 3 / 4

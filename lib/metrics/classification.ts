@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { topKErrorRate } from "./classification.ts";
  * const logits = tf.tensor2d([[3, 2, 1], [1, 2, 3]]);
  * console.log(topKErrorRate(logits, new Int32Array([0, 0]), 1)); // 0.5
@@ -19,8 +19,8 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import {
   type BatchSource,
   checkInteger,

@@ -26,8 +26,8 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import { topKCorrect } from "./classification.ts";
 import { centeredSquareMask } from "./occlusion.ts";

@@ -37,8 +37,8 @@
  * ```
  * @module
  */
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../random.ts";
 import type { FeatureClassifier } from "./adapters.ts";
 import {
@@ -133,12 +133,12 @@ export function inferenceFeatures(model: FeatureClassifier): FeatureExtractor {
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { extractFeatures } from "./linear_probe.ts";
  * import { sliceBatches } from "./types.ts";
- * const images = tf.ones([5, 4, 4, 3]) as import("@tensorflow/tfjs-node").Tensor4D;
+ * const images = tf.ones([5, 4, 4, 3]) as import("@tensorflow/tfjs-core").Tensor4D;
  * const { features, labels } = await extractFeatures(
- *   (x) => tf.mul(x, 2) as import("@tensorflow/tfjs-node").Tensor4D,
+ *   (x) => tf.mul(x, 2) as import("@tensorflow/tfjs-core").Tensor4D,
  *   sliceBatches(images, new Int32Array(5), 2),
  * );
  * console.log(features.shape, labels.length); // [5, 3] 5 (every feature 2)
@@ -219,7 +219,7 @@ export async function extractFeatures(
  * @param testLabels int32 [M] class indices in [0, K).
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { linearProbe } from "./linear_probe.ts";
  * const x = tf.tensor2d([[-2], [-1], [1], [2]]);
  * const y = new Int32Array([0, 0, 1, 1]);

@@ -30,9 +30,9 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Box } from "../augment/box.ts";
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import type { LocalizationSet } from "../data/localization.ts";
 import { classActivationMaps, type Interpolation } from "./cam.ts";
 import {
@@ -183,7 +183,7 @@ function maxIoU(box: Box | null, truth: Box | readonly Box[]): number {
  * @example
  * ```ts
  * import { evaluateLocalization, type ForwardWithFeatures, type LocalizationBatch } from "./localization.ts";
- * import type { Tensor2D } from "@tensorflow/tfjs-node";
+ * import type { Tensor2D } from "@tensorflow/tfjs-core";
  * declare const forward: ForwardWithFeatures;
  * declare const kernel: Tensor2D;
  * declare const batches: LocalizationBatch[];

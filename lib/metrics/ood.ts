@@ -27,8 +27,8 @@
  * ```
  * @module
  */
-import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { type BatchSource, checkNumber, checkRank, type PredictLogits } from "./types.ts";
 
 /** max_k softmax(logits)_k per row: float32 [N]. The caller disposes the result. */

@@ -8,17 +8,17 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { sliceBatches } from "./types.ts";
- * const images = tf.zeros([10, 4, 4, 3]) as import("@tensorflow/tfjs-node").Tensor4D;
+ * const images = tf.zeros([10, 4, 4, 3]) as import("@tensorflow/tfjs-core").Tensor4D;
  * const labels = new Int32Array(10);
  * for (const batch of sliceBatches(images, labels, 4)) console.log(batch.imagesNHWC.shape[0]); // 4 4 2
  * images.dispose();
  * ```
  * @module
  */
-import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { ImageDataset } from "../data/dataset.ts";
 
 /**

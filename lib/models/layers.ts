@@ -19,7 +19,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { Random } from "../random.ts";
  * import { batchNorm, conv2d, ParameterStore, relu } from "./layers.ts";
  * const store = new ParameterStore(new Random(0));
@@ -31,8 +31,8 @@
  * ```
  * @module
  */
-import type { Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor, Tensor1D, Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import {
   addRelu as fusedAddRelu,
   batchNormTrain,

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { createModel } from "./mod.ts";
  * const model = createModel({ arch: "resnet", depth: 20 }, 0);
  * const { logits, featuresNHWC } = model.forward(tf.zeros([1, 32, 32, 3]), { training: false });
@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 import type { FeatureMix } from "../augment/types.ts";
 import type { Random } from "../random.ts";

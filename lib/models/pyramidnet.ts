@@ -25,8 +25,8 @@
  * ```
  * @module
  */
-import type { Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import {
   averagePool2x2,

@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
+import type { Tensor } from "@tensorflow/tfjs-core";
 import type { Box } from "../augment/box.ts";
 import { type Displayable, displayable, escapeHtml } from "./mime.ts";
 import { encodePng, toBase64 } from "./png.ts";

@@ -35,12 +35,13 @@ import { fileURLToPath } from "node:url";
 import type { AugmentationConfig } from "../augment/config.ts";
 import { resolveRunConfig, type RunConfigInput } from "../training/config.ts";
 import { type EpochMetrics, type FinalSummary, loadRunData } from "../training/loop.ts";
+import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { formatEpoch, formatProgress } from "../training/progress.ts";
 import { trainOrLoad } from "../training/runs.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { PredictLogits } from "../metrics/types.ts";
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import { type ReproductionScale, SCALES } from "./scale.ts";
 
 /** A scale's training recipe for CIFAR experiments. */
@@ -193,6 +194,8 @@ export interface TrainAllOptions {
   runs?: string;
   /** Seconds between progress lines inside an epoch (default 30; one line per epoch always). */
   progressEverySeconds?: number;
+  /** Where CIFAR is on disk (default: the project's `data/`). */
+  cifar?: CifarLocation;
 }
 
 /**
@@ -215,6 +218,7 @@ export async function trainAll(
       let lastLine = started;
       const run = await trainOrLoad({ ...recipe.config, augmentation, seed }, {
         runsDir: options.runs ?? runsDir(),
+        cifar: options.cifar,
         onProgress: (p) => {
           const now = performance.now();
           if (now - lastLine >= every * 1000 && p.step < p.stepsPerEpoch) {
@@ -274,7 +278,10 @@ export function predictLogitsOf(model: ImageClassifier): PredictLogits {
  * The test images a recipe evaluates on: the same class-balanced subset the training loop
  * evaluated (drawn with the recipe's first seed), or the full test set when the recipe uses it.
  */
-export async function recipeTestSet(recipe: CifarRecipe): Promise<ImageDataset> {
+export async function recipeTestSet(
+  recipe: CifarRecipe,
+  cifar: CifarLocation = {},
+): Promise<ImageDataset> {
   const config = resolveRunConfig({ ...recipe.config, seed: recipe.seeds[0] });
-  return (await loadRunData(config)).test;
+  return (await loadRunData(config, undefined, cifar)).test;
 }

@@ -53,7 +53,7 @@ export interface NotebookResults {
   scale: ReproductionScale;
   /** The seeds it used. */
   seeds: readonly number[];
-  /** The TensorFlow.js backend that ran (`backendInfo.name`), or "none" when no tensors ran. */
+  /** The TensorFlow.js backend that ran (`tf.getBackend()`), or "none" when no tensors ran. */
   backend: string;
   /** The compared quantities. */
   rows: readonly ResultRow[];

@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-node";
+import type { Tensor } from "@tensorflow/tfjs-core";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 
 const MAGIC = "CMXCKPT1";

@@ -13,8 +13,8 @@
  * ```
  * @module
  */
-import type { Tensor1D } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor1D } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { datasetSize, type ImageDataset } from "../data/dataset.ts";
 import { evalBatches } from "../data/pipeline.ts";
 import { topKErrorCount } from "../metrics/classification.ts";

@@ -30,12 +30,12 @@
  * ```
  * @module
  */
-import type { Tensor, Variable } from "@tensorflow/tfjs-node";
+import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import { join } from "node:path";
-import { backendInfo, tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import { createBatchAugmentation } from "../augment/config.ts";
 import type { AugmentedBatch } from "../augment/types.ts";
-import { loadCifar } from "../data/cifar.ts";
+import { type CifarLocation, loadCifar } from "../data/cifar.ts";
 import { datasetSize, type ImageDataset } from "../data/dataset.ts";
 import { numBatches, trainBatches } from "../data/pipeline.ts";
 import { balancedSubset } from "../data/subset.ts";
@@ -117,6 +117,8 @@ export interface TrainRunOptions {
   readonly runDir: string;
   /** Train and test images to use instead of loading `config.dataset` (tests, custom data). */
   readonly data?: { readonly train: ImageDataset; readonly test: ImageDataset };
+  /** Where CIFAR is on disk when `config.dataset` is loaded (default: the project's `data/`). */
+  readonly cifar?: CifarLocation;
   /** Called after every step. */
   readonly onProgress?: (progress: TrainProgress) => void;
   /** Called after every epoch with its metrics line. */
@@ -156,6 +158,7 @@ async function exists(path: string): Promise<boolean> {
 export async function loadRunData(
   config: RunConfig,
   data?: { readonly train: ImageDataset; readonly test: ImageDataset },
+  cifar: CifarLocation = {},
 ): Promise<{ train: ImageDataset; test: ImageDataset }> {
   let train: ImageDataset;
   let test: ImageDataset;
@@ -163,8 +166,8 @@ export async function loadRunData(
     ({ train, test } = data);
   } else if (config.dataset === "cifar10" || config.dataset === "cifar100") {
     [train, test] = await Promise.all([
-      loadCifar(config.dataset, "train"),
-      loadCifar(config.dataset, "test"),
+      loadCifar(config.dataset, "train", cifar),
+      loadCifar(config.dataset, "test", cifar),
     ]);
   } else {
     throw new Error(`config.dataset "${config.dataset}" is not loadable: pass options.data`);
@@ -195,8 +198,8 @@ export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => numb
  *
  * @example
  * ```ts
- * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
- * import { tf } from "../backend.ts";
+ * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { createModel } from "../models/mod.ts";
  * import { Random } from "../random.ts";
  * import { createTrainStep } from "./loop.ts";
@@ -338,7 +341,7 @@ async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise
   } else {
     await writeFileAtomic(configPath, JSON.stringify(config, null, 2) + "\n");
   }
-  const { train, test } = await loadRunData(config, options.data);
+  const { train, test } = await loadRunData(config, options.data, options.cifar);
   const model = createModel(config.model, config.seed);
   const sgd = new SGD(model.parameters.trainable, {
     momentum: config.momentum,
@@ -476,7 +479,7 @@ async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise
       testImages: datasetSize(test),
       test: lastEvaluation ?? evaluateClassifier(model, test, config.evalBatchSize),
       trainSeconds: metrics.reduce((s, m) => s + m.seconds, 0),
-      backend: backendInfo.name,
+      backend: tf.getBackend(),
       finishedAt: new Date().toISOString(),
     };
     await writeFileAtomic(finalPath, JSON.stringify(final, null, 2) + "\n");

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { softTargetCrossEntropy } from "./loss.ts";
  * const logits = tf.tensor2d([[2, 0, -1], [0, 1, 0]]);
  * const targets = tf.tensor2d([[0.7, 0.3, 0], [0, 0.5, 0.5]]); // CutMix targets, λ = 0.7 / 0.5
@@ -13,9 +13,9 @@
  * ```
  * @module
  */
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 import { fusedKernelsActive, softmaxCrossEntropy } from "../native_kernels.ts";
-import type { Scalar, Tensor2D } from "@tensorflow/tfjs-node";
+import type { Scalar, Tensor2D } from "@tensorflow/tfjs-core";
 
 /**
  * Cross-entropy against soft targets, averaged over the batch:

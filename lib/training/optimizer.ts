@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { tf } from "../backend.ts";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { SGD } from "./optimizer.ts";
  * const w = tf.variable(tf.tensor1d([1, 2]));
  * const sgd = new SGD(new Map([["w", w]]), { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
@@ -25,8 +25,8 @@
  * ```
  * @module
  */
-import type { Tensor, Variable } from "@tensorflow/tfjs-node";
-import { tf } from "../backend.ts";
+import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { StoredTensor } from "./checkpoint.ts";
 
 /** Hyper-parameters of {@link SGD} (the learning rate is passed per step). */

@@ -19,7 +19,7 @@
  * @module
  */
 import { join } from "node:path";
-import { projectRoot } from "../data/cifar.ts";
+import { type CifarLocation, projectRoot } from "../data/cifar.ts";
 import { createModel } from "../models/mod.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -43,6 +43,8 @@ export interface TrainOrLoadOptions {
   readonly onEpoch?: (metrics: EpochMetrics) => void;
   /** Data to use instead of loading `config.dataset`. */
   readonly data?: { readonly train: ImageDataset; readonly test: ImageDataset };
+  /** Where CIFAR is on disk when `config.dataset` is loaded (default: the project's `data/`). */
+  readonly cifar?: CifarLocation;
 }
 
 /** A finished run; the caller disposes `model`. */
@@ -104,6 +106,7 @@ export async function trainOrLoad(
   const result = await trainRun(config, {
     runDir,
     data: options.data,
+    cifar: options.cifar,
     onProgress: options.onProgress,
     onEpoch: options.onEpoch,
   });

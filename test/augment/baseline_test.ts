@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { Random } from "../../lib/random.ts";
 import {
   CIFAR100_MEAN,
@@ -10,7 +10,7 @@ import {
   randomCropWithPadding,
   randomHorizontalFlip,
 } from "../../lib/augment/mod.ts";
-import type { Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { assertNoLeak, codedImages } from "./helpers.ts";
 
 /** The (dy, dx) ∈ [0, 2p]² whose shifted, zero-padded crop equals `out` image i, or null. */

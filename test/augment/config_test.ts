@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { Random } from "../../lib/random.ts";
 import {
   type AugmentationConfig,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { Random } from "../../lib/random.ts";
 import { type Box, cutMix, type CutMixOptions, type MixResult } from "../../lib/augment/mod.ts";
-import type { Tensor, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import {
   assertNoLeak,
   assertWithinSixSe,

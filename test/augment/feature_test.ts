@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { cifarFeatureSize, cutMix, featureCutMix } from "../../lib/augment/mod.ts";
-import type { Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { assertNoLeak, codedImages, cyclicLabels } from "./helpers.ts";
 
 Deno.test("featureCutMix: at layer 0 it is image CutMix with the same seed", () => {

@@ -3,8 +3,8 @@
  * origin (image, row, column, channel) can be read back from its value.
  * @module
  */
-import { tf } from "../../lib/backend.ts";
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
+import { tf } from "../_backend.ts";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 
 /** Value of image i at (y, x, c): a distinct integer, exact in float32 below 2^24. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import {
   checkLabels,
   type MixResult,
@@ -7,7 +7,7 @@ import {
   targetsFromLabels,
   toSoftTargets,
 } from "../../lib/augment/mod.ts";
-import type { Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
 import {
   assertNoLeak,
   assertWithinSixSe,

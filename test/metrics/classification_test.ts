@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import {
   evaluateTopKErrors,
   topKCorrect,
@@ -7,7 +7,7 @@ import {
   topKErrorRate,
 } from "../../lib/metrics/classification.ts";
 import { sliceBatches } from "../../lib/metrics/types.ts";
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 
 // Six classes; label ranks chosen by hand.
 const LOGITS = [

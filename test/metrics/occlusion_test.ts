@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { centeredSquareMask, evaluateOcclusion, occlude } from "../../lib/metrics/occlusion.ts";
 
 function maskRows(height: number, width: number, side: number): string[] {

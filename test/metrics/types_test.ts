@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import type { ImageDataset } from "../../lib/data/dataset.ts";
 import { datasetBatches, labelTensor, sliceBatches } from "../../lib/metrics/types.ts";
 import * as metrics from "../../lib/metrics/mod.ts";

@@ -5,8 +5,8 @@
  * venv under .cache/); otherwise it is reported as ignored.
  */
 import assert from "node:assert/strict";
-import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { Random } from "../../lib/random.ts";
 import { createTrainStep } from "../../lib/training/loop.ts";

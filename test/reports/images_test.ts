@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { imageGrid, renderImageGrid, toUint8Images } from "../../lib/reports/images.ts";
 
 /** Decodes the RGB pixels of a PNG written by encodePng (single IDAT, filter 0). */

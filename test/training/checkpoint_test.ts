@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import {
   decodeCheckpoint,
   encodeCheckpoint,

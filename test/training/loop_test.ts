@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import type { ImageDataset } from "../../lib/data/dataset.ts";
 import { Random } from "../../lib/random.ts";
 import { readCheckpoint } from "../../lib/training/checkpoint.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { tf } from "../../lib/backend.ts";
+import { tf } from "../_backend.ts";
 import { softTargetCrossEntropy } from "../../lib/training/loss.ts";
 import { cutMix } from "../../lib/augment/mod.ts";
-import type { Tensor2D } from "@tensorflow/tfjs-node";
+import type { Tensor2D } from "@tensorflow/tfjs-core";
 
 function ce(logits: number[], label: number): number {
   const max = Math.max(...logits);

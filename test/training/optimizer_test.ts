@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Scalar, Tensor } from "@tensorflow/tfjs-node";
-import { tf } from "../../lib/backend.ts";
+import type { Scalar, Tensor } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
 import { SGD } from "../../lib/training/optimizer.ts";
 
 /** torch.optim.SGD (dampening 0) in float64, the reference. */

@@ -43,12 +43,12 @@ function packageDir(root: string, packageName: string): string {
   return realpathSync(link);
 }
 
-/** Loads lib/backend.ts in a child process with the given backend; true if it came up native. */
+/** Loads the backend in a child process (lib/backend.ts's useBackend); true if it came up native. */
 async function probe(root: string, requested: string): Promise<{ ok: boolean; detail: string }> {
-  const code = `const { backendInfo } = await import(${
+  const code = `const { useBackend } = await import(${
     JSON.stringify(join(root, "lib/backend.ts"))
   });
-console.log(JSON.stringify(backendInfo));`;
+console.log(JSON.stringify(await useBackend({ kind: ${JSON.stringify(requested)} })));`;
   const result = await runQuiet(Deno.execPath(), ["eval", code], {
     cwd: root,
     env: { CUTMIX_BACKEND: requested, TF_CPP_MIN_LOG_LEVEL: "2" },
