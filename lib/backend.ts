@@ -236,7 +236,7 @@ export async function useBackend(options: BackendOptions): Promise<Readonly<Back
   }
   await chosen.info;
   setFusedKernels(wanted.fusedKernels);
-  return backendInfo();
+  return requireBackend();
 }
 
 /**
@@ -244,7 +244,7 @@ export async function useBackend(options: BackendOptions): Promise<Readonly<Back
  * change once TensorFlow has loaded), e.g. to compare both paths. Throws if no backend was chosen.
  */
 export function setFusedKernels(enabled: boolean): void {
-  const info = backendInfo();
+  const info = requireBackend();
   if (typeof enabled !== "boolean") {
     throw new Error(`setFusedKernels: enabled must be a boolean, got ${enabled}`);
   }
@@ -264,8 +264,12 @@ export function currentBackend(): Readonly<BackendInfo> | undefined {
   return settled;
 }
 
-/** The {@link BackendInfo} of the backend {@link useBackend} loaded; throws if none was chosen. */
-export function backendInfo(): Readonly<BackendInfo> {
+/**
+ * The {@link BackendInfo} of the backend {@link useBackend} loaded; throws if none was chosen.
+ * (Not called `backendInfo`: that was once a constant here, and `backendInfo.name` would still
+ * compile against a function.)
+ */
+export function requireBackend(): Readonly<BackendInfo> {
   if (settled === undefined) {
     throw new Error(
       'no backend chosen yet: call `await useBackend({ kind: "tensorflow" })` ' +

@@ -103,9 +103,9 @@ Deno.test("backend: importing every lib module loads no backend and sets no vari
   const code = `const before = Deno.env.toObject();
 for (const path of ${JSON.stringify(modules.sort())}) await import(path);
 const tf = await import("@tensorflow/tfjs-core");
-const { backendInfo } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});
+const { requireBackend } = await import(${JSON.stringify(join(root, "lib/backend.ts"))});
 let error = "";
-try { backendInfo(); } catch (e) { error = e.message; }
+try { requireBackend(); } catch (e) { error = e.message; }
 console.log(JSON.stringify({
   envChanged: Object.entries(Deno.env.toObject()).filter(([k, v]) => before[k] !== v).map(([k]) => k)
     .concat(Object.keys(before).filter((k) => Deno.env.get(k) === undefined)),

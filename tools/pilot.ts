@@ -14,13 +14,14 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { backendInfo } from "../lib/backend.ts";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { configHash, resolveRunConfig } from "../lib/training/config.ts";
 import { evaluateClassifier } from "../lib/training/evaluate.ts";
 import { type EpochMetrics, loadRunData, trainRun } from "../lib/training/loop.ts";
 import { formatDuration, formatProgress } from "../lib/training/progress.ts";
 import { defaultRunsDir, runDirectory } from "../lib/training/runs.ts";
+import { useBackendFromEnv } from "./backend_env.ts";
+import { cifarLocationFromEnv } from "./data_env.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -77,7 +78,9 @@ interface PilotPoint {
   readonly cleanTrainLoss: number;
 }
 
-const { train } = await loadRunData(config);
+const backendInfo = await useBackendFromEnv();
+const cifar = cifarLocationFromEnv();
+const { train } = await loadRunData(config, undefined, cifar);
 // A restarted pilot keeps the points it measured before.
 let points: PilotPoint[] = [];
 try {
@@ -96,6 +99,7 @@ for (let stop = every; stop <= epochs; stop += every) {
   let lastLine = 0;
   const result = await trainRun(config, {
     runDir,
+    cifar,
     stopAfterEpochs: stop,
     onProgress: (p) => {
       const now = performance.now();
