@@ -41,7 +41,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "../stats.ts";
-import type { Job, JobResult } from "../worker.ts";
+import type { Job, JobResult } from "../_job.ts";
 import { timedRuns } from "../worker_io.ts";
 
 // As lib/backend.ts: oneDNN on, conv-gradient primitives cached. Read when the library loads.
