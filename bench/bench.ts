@@ -17,7 +17,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { describeMachine } from "../lib/reports/machine.ts";
-import { achievedGflops, evaluateTargets, withRatiosToBestTorch } from "./_compare.ts";
+import { achievedGflops, evaluateTargets, TARGETS, withRatiosToBestTorch } from "./_compare.ts";
 import { type Options, parseOptions } from "./_options.ts";
 import { renderResults, targetLines } from "./_render.ts";
 import type { BenchResults, Row } from "./_results.ts";
@@ -187,10 +187,12 @@ async function main(): Promise<void> {
   if (results.train) results.train = withFlops(results.train, results, "train");
   if (results.infer) results.infer = withFlops(results.infer, results, "forward");
   const measured = [...(results.train ?? []), ...(results.infer ?? [])];
+  // The targets of the models and sections asked for ("not measured" then means a failure).
+  const targets = TARGETS.filter((t) => options.models.includes(t.model) && section(t.section));
   results.targets = [
-    ...libVariants.flatMap((v) => evaluateTargets(measured, v.id)),
+    ...libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets })),
     // The compiled engine's stand-in until lib has one (ResNet-20 training only).
-    ...evaluateTargets(measured, GRAPH_SPIKE.id, { onlyMeasured: true }),
+    ...evaluateTargets(measured, GRAPH_SPIKE.id, { onlyMeasured: true, targets }),
   ];
   results.loadAverageAtEnd = await loadAverage();
   const markdown = renderResults(results);
