@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { describeMachine } from "../lib/reports/machine.ts";
 import { achievedGflops, evaluateTargets, TARGETS, withRatiosToBestTorch } from "./_compare.ts";
-import { type Options, parseOptions } from "./_options.ts";
+import { type Options, parseOptions, USAGE } from "./_options.ts";
 import { renderResults, targetLines } from "./_render.ts";
 import type { BenchResults, Row } from "./_results.ts";
 import { measureConcurrent } from "./_sections/concurrent.ts";
@@ -80,7 +80,13 @@ function withFlops(rows: Row[], results: BenchResults, kind: "train" | "forward"
 
 async function main(): Promise<void> {
   const cores = navigator.hardwareConcurrency || 1;
-  const options = parseOptions(Deno.args, cores);
+  let options: Options | undefined;
+  try {
+    options = parseOptions(Deno.args, cores);
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : error}\n${USAGE}`);
+    Deno.exit(2);
+  }
   if (options === undefined) return;
   if (options.fromJson) {
     const saved = JSON.parse(await Deno.readTextFile(options.fromJson)) as BenchResults;
@@ -187,8 +193,11 @@ async function main(): Promise<void> {
   if (results.train) results.train = withFlops(results.train, results, "train");
   if (results.infer) results.infer = withFlops(results.infer, results, "forward");
   const measured = [...(results.train ?? []), ...(results.infer ?? [])];
-  // The targets of the models and sections asked for ("not measured" then means a failure).
-  const targets = TARGETS.filter((t) => options.models.includes(t.model) && section(t.section));
+  // The targets of the models, batches and sections asked for ("not measured" then means a failure).
+  const targets = TARGETS.filter((t) =>
+    options.models.includes(t.model) && section(t.section) &&
+    (options.batches === undefined || options.batches.includes(t.batch))
+  );
   results.targets = [
     ...libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets })),
     // The compiled engine's stand-in until lib has one (ResNet-20 training only).

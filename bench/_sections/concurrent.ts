@@ -9,6 +9,7 @@
  */
 import { aggregateImagesPerSecond, bestOf, concurrentSummary } from "../_compare.ts";
 import type { Job } from "../_job.ts";
+import { JobProgress } from "../_progress.ts";
 import type { ConcurrentFigures } from "../_results.ts";
 import type { Variant } from "../_variants.ts";
 import { ServingWorker } from "../_workers.ts";
@@ -40,10 +41,13 @@ async function measureOne(
   try {
     const single = await ServingWorker.start(variant, job, ctx.setup, "all");
     workers.push(single);
-    const started = await Promise.all(
+    const starts = await Promise.allSettled(
       Array.from({ length: k }, () => ServingWorker.start(variant, job, ctx.setup, 1)),
     );
+    const started = starts.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     workers.push(...started);
+    const refused = starts.find((s) => s.status === "rejected");
+    if (refused) throw refused.reason;
     const imagesPerRun = job.batch * job.stepsPerRun;
     const singleRuns: number[] = [];
     const aggregateRuns: number[] = [];
@@ -89,7 +93,11 @@ export async function measureConcurrent(
     warmupSteps: batch <= 8 ? 5 : 2,
   };
   const figures: ConcurrentFigures[] = [];
-  for (const v of variants) figures.push(await measureOne(v, job, quick ? 2 : 6, ctx));
+  const progress = new JobProgress(variants.length);
+  for (const v of variants) {
+    figures.push(await measureOne(v, job, quick ? 2 : 6, ctx));
+    console.log(`  ${progress.tick()} ${v.id} done`);
+  }
   const best = bestOf(
     figures.filter((f) => f.kind === "torch").map((f) => ({
       id: f.variant,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Job } from "../_job.ts";
+import { JobProgress } from "../_progress.ts";
 import type { Row } from "../_results.ts";
 import { type Variant, variantRuns } from "../_variants.ts";
 import { runWorker } from "../_workers.ts";
@@ -55,6 +56,7 @@ export async function measureModels(
   const key = (c: Case, v: Variant) => `${c.model}|${c.batch}|${v.id}`;
   const runnable = (c: Case) => variants.filter((v) => variantRuns(v, c.model, section));
   const rounds = ctx.options.rounds;
+  const progress = new JobProgress(rounds * cases.reduce((n, c) => n + runnable(c).length, 0));
   for (let round = 0; round < rounds; round++) {
     for (const c of cases) {
       const job = jobFor(section, c, ctx.options.quick);
@@ -70,9 +72,10 @@ export async function measureModels(
         };
         acc.set(key(c, variant), m);
         const r = await runWorker(variant, job, ctx.setup);
+        const done = progress.tick();
         if ("error" in r) {
           m.errors.push(r.error);
-          console.log(`  ! ${r.error}`);
+          console.log(`  ${done} ! ${r.error}`);
           continue;
         }
         m.imagesPerSecondRuns.push(...r.imagesPerSecondRuns);
@@ -96,7 +99,7 @@ export async function measureModels(
           ? ` (first step ${r.compileSeconds.toFixed(1)} s)`
           : "";
         console.log(
-          `  round ${round + 1}/${rounds} ${section} ${c.model} b${c.batch} ` +
+          `  ${done} round ${round + 1}/${rounds} ${section} ${c.model} b${c.batch} ` +
             `${variant.id.padEnd(14)} ${
               r.imagesPerSecondRuns.map((x) => x.toFixed(0)).join(", ")
             } img/s${compile}`,
