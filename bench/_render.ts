@@ -239,12 +239,13 @@ export function renderResults(results: BenchResults): string {
           `tensors stable: ${yesNo(cutmix.numTensorsStable)}.`,
         "",
       );
-      for (const [variant, share] of Object.entries(cutmix.shareOfTrainingStep)) {
+      const shares = Object.entries(cutmix.shareOfTrainingStep);
+      for (const [variant, share] of shares) {
         lines.push(
           `- share of a ResNet-20 batch-128 training step (${variant}): ${fmt(100 * share, 1)} %`,
         );
       }
-      lines.push("");
+      if (shares.length > 0) lines.push("");
     }
   }
   if (results.profile) {

@@ -25,18 +25,34 @@ import { timedRuns } from "./worker_io.ts";
 const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 const LEARNING_RATE = 0.1;
 
+/** Why `engine` cannot run here yet (undefined when it can). */
+function missingEngine(engine: Engine): string | undefined {
+  return engine === "compiled"
+    ? 'engine "compiled": lib exports no compiled engine yet (the graph-spike variant, ' +
+      "bench/experiments/graph_step_capi.ts, stands in for its training step)"
+    : undefined;
+}
+
 /**
  * lib's training step for `engine`. The compiled engine is not in lib yet; until it is,
  * bench/experiments/graph_step_capi.ts (the bench's `graph-spike` variant) stands in for it.
  */
 function libTrainStep(model: ImageClassifier, sgd: SGD, engine: Engine): TrainStep {
-  if (engine === "compiled") {
-    throw new Error(
-      'engine "compiled": lib exports no compiled training engine yet (the graph-spike variant, ' +
-        "bench/experiments/graph_step_capi.ts, stands in for it)",
-    );
-  }
+  const missing = missingEngine(engine);
+  if (missing !== undefined) throw new Error(missing);
   return createTrainStep(model, sgd);
+}
+
+/** lib's evaluation-mode forward for `engine`; returns one logit (read back: the work is done). */
+function libInferStep(model: ImageClassifier, engine: Engine): (images: Tensor4D) => number {
+  const missing = missingEngine(engine);
+  if (missing !== undefined) throw new Error(missing);
+  return (images) => {
+    const { logits, featuresNHWC } = model.forward(images, { training: false });
+    const first = logits.dataSync()[0];
+    tf.dispose([logits, featuresNHWC]);
+    return first;
+  };
 }
 
 function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: Tensor2D } {
@@ -46,13 +62,6 @@ function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: T
       tf.randomNormal([batch, 10], 0, 2, "float32", rng.tensorSeed()),
     ) as Tensor2D,
   }));
-}
-
-function inferStep(model: ImageClassifier, images: Tensor4D): number {
-  const { logits, featuresNHWC } = model.forward(images, { training: false });
-  const first = logits.dataSync()[0];
-  tf.dispose([logits, featuresNHWC]);
-  return first;
 }
 
 /** Runs `job` in this process. */
@@ -71,12 +80,16 @@ export async function runJob(job: Job): Promise<JobResult> {
   const engine = job.engine ?? "eager";
   // lib/training's own step: forward, soft-target CE, gradients, SGD update, loss read back.
   const sgd = new SGD(model.parameters.trainable, SGD_OPTIONS);
-  const trainStep = job.task === "infer" ? undefined : libTrainStep(model, sgd, engine);
   const { images, targets } = randomBatch(job.batch, rng);
   const stepRng = rng.fork();
-  const step = trainStep === undefined
-    ? () => inferStep(model, images)
-    : () => trainStep({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+  let step: () => number;
+  if (job.task === "infer") {
+    const infer = libInferStep(model, engine);
+    step = () => infer(images);
+  } else {
+    const train = libTrainStep(model, sgd, engine);
+    step = () => train({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+  }
   let peakRss = 0;
   const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
   for (let i = 0; i < job.warmupSteps; i++) {
