@@ -9,12 +9,17 @@ Training step: per-channel input normalisation inside the model, soft-target cro
 (-sum t * log_softmax(z), mean over the batch), SGD momentum 0.9 (Nesterov, as the paper's code
 and lib/training), weight decay 1e-4, lr 0.1.
 Data: random [0, 1] images and random soft targets (the bench measures speed, not learning).
-Threads: torch.set_num_threads(--threads), by default the machine's cores.
+Threads: torch.set_num_threads(BENCH_TORCH_THREADS), by default the machine's cores.
+Configurations (the job's "torch" field, bench/_job.ts TorchConfig): the default (NCHW, eager);
+"channelsLast" (model and input in torch.channels_last, PyTorch's own CPU advice); "compile"
+(torch.compile, inductor), whose first step (the compilation of forward and backward) is timed
+apart as compileSeconds.
 
-Usage: python bench/pytorch_reference.py '<json job>' where the job is bench/worker.ts's Job
-({"task": "train"|"infer", "model", "batch", "runs", "stepsPerRun", "warmupSteps"}).
-Prints one line `RESULT <json>` (images/s median over the timed runs, and each run). With
-"serve": true in the job it runs the paired protocol of bench/worker.ts instead of "runs".
+Usage: python bench/pytorch_reference.py '<json job>' with bench/_job.ts's Job ({"task":
+"train"|"infer", "model", "batch", "runs", "stepsPerRun", "warmupSteps", "serve"?, "torch"?}) or
+GemmJob ({"task": "gemm", "n", "runs", "productsPerRun", "warmupProducts"}). Prints one line
+`RESULT <json>`, or `FAILED <reason>` (exit 2) when the job cannot run, e.g. torch.compile without
+a working C++ compiler. With "serve": true it runs the paired protocol of bench/_job.ts.
 """
 
 import json
@@ -137,23 +142,62 @@ def build(name):
     raise SystemExit(f"pytorch_reference: unknown model {name!r} (resnet<d> or pyramidnet<d>-a<alpha>)")
 
 
+def run_gemm(job, threads):
+    n = job["n"]
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(n, n, generator=gen) * 2 - 1
+    b = torch.rand(n, n, generator=gen) * 2 - 1
+    for _ in range(job["warmupProducts"]):
+        torch.mm(a, b)
+    runs = []
+    for _ in range(job["runs"]):
+        start = time.perf_counter()
+        for _ in range(job["productsPerRun"]):
+            torch.mm(a, b)
+        seconds = (time.perf_counter() - start) / job["productsPerRun"]
+        runs.append(2 * n**3 / seconds / 1e9)
+    return {
+        "job": job,
+        "framework": f"torch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "gflopsRuns": runs,
+    }
+
+
+def one_line(error):
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:400]
+
+
 def main():
     job = json.loads(sys.argv[1])
     threads = int(os.environ.get("BENCH_TORCH_THREADS", os.cpu_count() or 1))
     torch.set_num_threads(threads)
     torch.manual_seed(0)
+    if job["task"] == "gemm":
+        print("RESULT " + json.dumps(run_gemm(job, threads)))
+        return
+    config = job.get("torch") or {}
+    channels_last = bool(config.get("channelsLast"))
+    compiled = bool(config.get("compile"))
     model = build(job["model"])
     batch = job["batch"]
     images = torch.rand(batch, 3, 32, 32)
     targets = torch.softmax(torch.randn(batch, 10) * 2, dim=1)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
+    parameter_count = sum(p.numel() for p in model.parameters())
     opt = torch.optim.SGD(
         model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-4
     )
+    # The module's parameters are shared with the compiled wrapper, so the optimizer is unchanged.
+    net = torch.compile(model) if compiled else model
 
     def train_step():
         model.train()
         opt.zero_grad(set_to_none=True)
-        loss = -(targets * F.log_softmax(model(images), dim=1)).sum(1).mean()
+        loss = -(targets * F.log_softmax(net(images), dim=1)).sum(1).mean()
         loss.backward()
         opt.step()
         return loss.item()
@@ -161,11 +205,20 @@ def main():
     def infer_step():
         model.eval()
         with torch.no_grad():
-            return model(images)[0, 0].item()
+            return net(images)[0, 0].item()
 
     step = infer_step if job["task"] == "infer" else train_step
-    for _ in range(job["warmupSteps"]):
-        step()
+    compile_seconds = None
+    try:
+        for i in range(job["warmupSteps"]):
+            start = time.perf_counter()
+            step()
+            if i == 0 and compiled:
+                compile_seconds = time.perf_counter() - start
+    except Exception as error:  # noqa: BLE001 - any failure to compile is reported, not raised
+        what = "torch.compile" if compiled else "warm-up"
+        print(f"FAILED {what}: {one_line(error)}", flush=True)
+        sys.exit(2)
     runs, cpu = [], []
 
     def timed_run():
@@ -178,7 +231,7 @@ def main():
         runs.append(batch / seconds)
 
     if job.get("serve"):
-        # Paired mode (see bench/worker.ts): one timed run per "run" line on stdin.
+        # Paired mode (bench/_job.ts): one timed run per "run" line on stdin.
         print("READY", flush=True)
         for line in sys.stdin:
             if line.strip() != "run":
@@ -191,8 +244,10 @@ def main():
     result = {
         "job": job,
         "torch": torch.__version__,
-        "threads": threads,
-        "parameterCount": sum(p.numel() for p in model.parameters()),
+        "threads": torch.get_num_threads(),
+        "torchConfig": {"channelsLast": channels_last, "compile": compiled},
+        "compileSeconds": compile_seconds,
+        "parameterCount": parameter_count,
         "imagesPerSecondRuns": runs,
         "imagesPerSecond": statistics.median(runs),
         "msPerStep": 1000 * batch / statistics.median(runs),

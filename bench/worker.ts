@@ -1,11 +1,12 @@
 /**
- * One measurement of `deno task bench`, in its own process so each starts from the same state
- * (fresh TensorFlow, no kernels registered by another variant, its own peak memory):
+ * One measurement of `deno task bench` with lib, in its own process so each starts from the same
+ * state (fresh TensorFlow, no kernels registered by another variant, its own peak memory):
  *
- *   [CUTMIX_FUSED_KERNELS=0] [TF_ENABLE_ONEDNN_OPTS=0] deno run -A bench/worker.ts '<json Job>'
+ *   [CUTMIX_FUSED_KERNELS=0] [TF_NUM_INTRAOP_THREADS=1] deno run -A bench/worker.ts '<json Job>'
  *
- * Prints one line `RESULT <json>` with the timings. bench/bench.ts runs it; it is not meant to be
- * run by hand except when investigating a single figure.
+ * Speaks the protocol of bench/_job.ts (a `Job` or a `GemmJob` in, one `RESULT` or `FAILED` line
+ * out). bench/bench.ts runs it; it is not meant to be run by hand except when investigating a
+ * single figure.
  * @module
  */
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
@@ -13,67 +14,46 @@ import { backendInfo, tf } from "./_backend.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../lib/models/mod.ts";
 import { fusedKernelsActive } from "../lib/native_kernels.ts";
 import { Random } from "../lib/random.ts";
-import { createTrainStep } from "../lib/training/loop.ts";
+import { createTrainStep, type TrainStep } from "../lib/training/loop.ts";
 import { SGD } from "../lib/training/optimizer.ts";
+import type { Engine, GemmJob, GemmResult, Job, JobResult } from "./_job.ts";
+import { modelFlops } from "./flops.ts";
 import { median } from "./stats.ts";
 import { timedRuns } from "./worker_io.ts";
-
-/** What one worker process measures. */
-export interface Job {
-  /** `train`: SGD steps; `infer`: forward passes in evaluation mode; `profile`: one step under tf.profile. */
-  task: "train" | "infer" | "profile";
-  /** A lib/models name, e.g. "resnet20" or "pyramidnet110-a64". */
-  model: string;
-  batch: number;
-  /** Timed runs; the figure is their median. */
-  runs: number;
-  /** Steps per timed run. */
-  stepsPerRun: number;
-  /** Untimed steps first (graph caches, oneDNN primitive caches, allocator). */
-  warmupSteps: number;
-  /**
-   * Paired mode: after warm-up print `READY`, then do one timed run per `run` line on stdin and
-   * print `RUN <images/s> <CPU ms/image>`; at end of input print the RESULT line (`runs` ignored).
-   */
-  serve?: boolean;
-}
-
-/** What the worker reports. */
-export interface JobResult {
-  job: Job;
-  /** Whether lib ran TensorFlow's fused kernels (lib/native_kernels.ts) or the plain compositions. */
-  fusedKernels: boolean;
-  /** `backendInfo.oneDnn`: the oneDNN setting `useBackend` applied (true, false or "auto"). */
-  oneDnn?: boolean | "auto";
-  /** `backendInfo.oneDnnEnabled`. */
-  oneDnnEnabled?: boolean;
-  /** `backendInfo.cacheOneDnnPrimitives`: whether oneDNN's conv-gradient primitives were cached. */
-  cacheOneDnnPrimitives?: boolean;
-  backend: string;
-  parameterCount: number;
-  /** Images per second of each timed run. */
-  imagesPerSecondRuns: number[];
-  /** Median of `imagesPerSecondRuns`. */
-  imagesPerSecond: number;
-  /** Median milliseconds per step (or per forward pass). */
-  msPerStep: number;
-  /** Process CPU milliseconds (user + system, all threads) per image of each timed run. */
-  cpuMsPerImageRuns: number[];
-  /** tf.memory().numTensors after each timed run: must not grow. */
-  numTensorsAfterRuns: number[];
-  /** Largest Deno.memoryUsage().rss seen after a step, bytes. */
-  peakRssBytes: number;
-  /** tf.memory().numBytes after the last run (tensors tfjs tracks; native buffers). */
-  tfNumBytes: number;
-  /** For `profile`: kernel calls and kernel milliseconds by kernel name, biggest first. */
-  profile?: { kernel: string; calls: number; ms: number }[];
-  /** For `profile`: total kernel calls in one step. */
-  kernelCalls?: number;
-}
 
 /** The paper's optimizer (clovaai/CutMix-PyTorch): SGD, momentum 0.9, Nesterov, wd 1e-4. */
 const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 const LEARNING_RATE = 0.1;
+
+/** Why `engine` cannot run here yet (undefined when it can). */
+function missingEngine(engine: Engine): string | undefined {
+  return engine === "compiled"
+    ? 'engine "compiled": lib exports no compiled engine yet (the graph-spike variant, ' +
+      "bench/experiments/graph_step_capi.ts, stands in for its training step)"
+    : undefined;
+}
+
+/**
+ * lib's training step for `engine`. The compiled engine is not in lib yet; until it is,
+ * bench/experiments/graph_step_capi.ts (the bench's `graph-spike` variant) stands in for it.
+ */
+function libTrainStep(model: ImageClassifier, sgd: SGD, engine: Engine): TrainStep {
+  const missing = missingEngine(engine);
+  if (missing !== undefined) throw new Error(missing);
+  return createTrainStep(model, sgd);
+}
+
+/** lib's evaluation-mode forward for `engine`; returns one logit (read back: the work is done). */
+function libInferStep(model: ImageClassifier, engine: Engine): (images: Tensor4D) => number {
+  const missing = missingEngine(engine);
+  if (missing !== undefined) throw new Error(missing);
+  return (images) => {
+    const { logits, featuresNHWC } = model.forward(images, { training: false });
+    const first = logits.dataSync()[0];
+    tf.dispose([logits, featuresNHWC]);
+    return first;
+  };
+}
 
 function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: Tensor2D } {
   return tf.tidy(() => ({
@@ -84,25 +64,32 @@ function randomBatch(batch: number, rng: Random): { images: Tensor4D; targets: T
   }));
 }
 
-function inferStep(model: ImageClassifier, images: Tensor4D): number {
-  const { logits, featuresNHWC } = model.forward(images, { training: false });
-  const first = logits.dataSync()[0];
-  tf.dispose([logits, featuresNHWC]);
-  return first;
-}
-
 /** Runs `job` in this process. */
 export async function runJob(job: Job): Promise<JobResult> {
   const rng = new Random(`bench/${job.model}/${job.batch}`);
-  const model = createModel(parseModelName(job.model), rng.fork());
-  // lib/training's own step: forward, soft-target CE, variableGrads, SGD update, loss read back.
+  const spec = parseModelName(job.model);
+  const model = createModel(spec, rng.fork());
+  // The FLOP count of the bench's tables walks the architecture itself: it must see this model.
+  const counted = modelFlops(spec).parameters;
+  if (counted !== model.parameterCount()) {
+    throw new Error(
+      `bench/flops.ts counts ${counted} parameters for ${job.model}, lib builds ` +
+        `${model.parameterCount()}: the FLOP count no longer follows lib/models`,
+    );
+  }
+  const engine = job.engine ?? "eager";
+  // lib/training's own step: forward, soft-target CE, gradients, SGD update, loss read back.
   const sgd = new SGD(model.parameters.trainable, SGD_OPTIONS);
-  const trainStep = createTrainStep(model, sgd);
   const { images, targets } = randomBatch(job.batch, rng);
   const stepRng = rng.fork();
-  const step = job.task === "infer"
-    ? () => inferStep(model, images)
-    : () => trainStep({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+  let step: () => number;
+  if (job.task === "infer") {
+    const infer = libInferStep(model, engine);
+    step = () => infer(images);
+  } else {
+    const train = libTrainStep(model, sgd, engine);
+    step = () => train({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+  }
   let peakRss = 0;
   const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
   for (let i = 0; i < job.warmupSteps; i++) {
@@ -117,6 +104,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     oneDnnEnabled: backendInfo.oneDnnEnabled,
     cacheOneDnnPrimitives: backendInfo.cacheOneDnnPrimitives,
     backend: backendInfo.name,
+    engine,
     parameterCount: model.parameterCount(),
     imagesPerSecondRuns: [],
     imagesPerSecond: 0,
@@ -157,8 +145,46 @@ export async function runJob(job: Job): Promise<JobResult> {
   return result;
 }
 
+/** `job.n`-square float32 products through tfjs-node's MatMul: lib's backend at its best. */
+export function runGemm(job: GemmJob): GemmResult {
+  const rng = new Random(`bench/gemm/${job.n}`);
+  const a = tf.randomUniform([job.n, job.n], -1, 1, "float32", rng.tensorSeed());
+  const b = tf.randomUniform([job.n, job.n], -1, 1, "float32", rng.tensorSeed());
+  // tfjs-node runs TensorFlow eagerly and synchronously: each product has finished when matMul
+  // returns; reading one back per run makes sure of it.
+  const products = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const c = tf.matMul(a, b);
+      if (i === count - 1) c.dataSync();
+      c.dispose();
+    }
+  };
+  products(job.warmupProducts);
+  const gflopsRuns: number[] = [];
+  for (let r = 0; r < job.runs; r++) {
+    const start = performance.now();
+    products(job.productsPerRun);
+    const seconds = (performance.now() - start) / 1000 / job.productsPerRun;
+    gflopsRuns.push((2 * job.n ** 3) / seconds / 1e9);
+  }
+  tf.dispose([a, b]);
+  const intraOp = Number(Deno.env.get("TF_NUM_INTRAOP_THREADS"));
+  return {
+    job,
+    framework: `tfjs-node (${backendInfo.name})`,
+    threads: intraOp > 0 ? intraOp : navigator.hardwareConcurrency,
+    gflopsRuns,
+  };
+}
+
 if (import.meta.main) {
-  const job = JSON.parse(Deno.args[0] ?? "") as Job;
-  const result = await runJob(job);
-  console.log(`RESULT ${JSON.stringify(result)}`);
+  const job = JSON.parse(Deno.args[0] ?? "") as Job | GemmJob;
+  try {
+    const result = job.task === "gemm" ? runGemm(job) : await runJob(job);
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.log(`FAILED ${reason.replace(/\s+/g, " ")}`);
+    Deno.exit(2);
+  }
 }

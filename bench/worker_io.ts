@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Job } from "./worker.ts";
+import type { Job } from "./_job.ts";
 
 /**
  * CPU time of this process so far, ms (utime + stime of /proc/self/stat, in clock ticks of

@@ -6,7 +6,7 @@
  *
  * Why: composed from tfjs elementwise ops, one ResNet-20 training step (batch 64) issues about
  * 2,700 kernel calls and batch norm + ReLU forward and backward take most of its time
- * (bench/README.md). TensorFlow does the same math in a handful of calls:
+ * (docs/performance.md). TensorFlow does the same math in a handful of calls:
  *
  * | piece               | forward                           | backward                        |
  * |---------------------|-----------------------------------|---------------------------------|
@@ -160,7 +160,7 @@ function batchNormAttrs(
  * - `eigen`: TensorFlow's own (Eigen) kernels although oneDNN is on;
  * - `default`: whatever TensorFlow runs for the plain ops (oneDNN off, or the GPU build).
  *
- * oneDNN's batch norm has a slow path for some channel counts (bench/experiments/bn_plan.ts).
+ * oneDNN's batch norm has a slow path for some channel counts (docs/performance.md).
  * On the three machines measured, an AMD EPYC Zen 1 (AVX2), an Intel Xeon with AVX-512 and AMX
  * and an AMD EPYC Zen 4 (AVX-512), it is fast when C is a multiple of 4 and 2–5× slower
  * otherwise, and then Eigen's kernels are faster than oneDNN's, padded to a multiple of 8 or not

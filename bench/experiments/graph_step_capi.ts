@@ -10,8 +10,9 @@
  *   deno run -A bench/experiments/graph_step_capi.ts --parity [batch] [steps]
  *   deno run -A bench/experiments/graph_step_capi.ts '<json Job>'   # as bench/worker.ts
  *
- * Given a bench/worker.ts `Job` (training, `resnet20`) it speaks that worker's protocol, serve
- * mode included, so `deno task bench` runs it in the paired section beside lib and PyTorch.
+ * Given a bench/_job.ts `Job` (training, `resnet20`) it speaks the workers' protocol, serve mode
+ * included, so `deno task bench` runs it beside lib and PyTorch (the `graph-spike` variant: the
+ * stand-in for lib's compiled engine until lib has one).
  *
  * `--parity` starts the graph from lib's ResNet-20 (same initial weights, same batch) and runs
  * lib's eager step (`createTrainStep`) beside it, then prints the loss of each step on both and
@@ -19,8 +20,9 @@
  *
  * Not lib code: no tests, no checkpoints, no evaluation path. It shows whether the route works
  * and what it would buy. It works: 272,474 parameters (as lib's ResNet-20), 1,016 graph ops, the
- * loss falls as in bench/experiments/tf_graph_step.py. On machine C (AMD EPYC Zen 4, 2 cores,
- * 2026-12-02), ms per step in three interleaved rounds of one process each:
+ * loss falls as under Python TensorFlow's `tf.function` of the same step (docs/performance.md).
+ * On machine C (AMD EPYC Zen 4, 2 cores, 2026-12-02), ms per step in three interleaved rounds
+ * of one process each:
  * - batch 64: PyTorch 144–157, ours (lib's eager step) 128–140, this graph 103–104;
  * - batch 128: PyTorch 299–325, ours 252–259, this graph 201–212;
  * - batch 2: this graph 12 ms (PyTorch 19, ours 42–51).
@@ -41,7 +43,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "../stats.ts";
-import type { Job, JobResult } from "../worker.ts";
+import type { Job, JobResult } from "../_job.ts";
 import { timedRuns } from "../worker_io.ts";
 
 // As lib/backend.ts's useBackend: oneDNN on, conv-gradient primitives cached. Read at load.
@@ -498,7 +500,7 @@ if (job !== undefined) {
   Deno.exit(0);
 }
 
-/** bench/worker.ts's protocol: warm-up, timed runs (on request in serve mode), one RESULT line. */
+/** The workers' protocol (bench/_job.ts): warm-up, timed runs (on request in serve mode), one RESULT line. */
 async function serveJob(job: Job): Promise<void> {
   for (let i = 0; i < job.warmupSteps; i++) step();
   const result: JobResult = {

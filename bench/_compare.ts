@@ -1,0 +1,192 @@
+/**
+ * The comparisons the bench prints, as pure functions of measured figures: every ratio is against
+ * the best PyTorch configuration measured beside it; k concurrent processes are summed over wall
+ * time; achieved FLOP/s against the large-GEMM peak; the issue's targets as pass/fail lines.
+ *
+ * @example
+ * ```ts
+ * import { bestOf } from "./_compare.ts";
+ * bestOf([{ id: "torch", imagesPerSecond: 300 }, { id: "torch-cl", imagesPerSecond: 440 }])?.id;
+ * // "torch-cl"
+ * ```
+ * @module
+ */
+import type { Row, TargetLine } from "./_results.ts";
+import { median } from "./stats.ts";
+
+/**
+ * The candidate with the highest `imagesPerSecond`, ignoring failed ones (NaN, undefined, ≤ 0);
+ * undefined when none succeeded. Ties go to the first.
+ */
+export function bestOf<T extends { imagesPerSecond?: number }>(
+  candidates: readonly T[],
+): T | undefined {
+  let best: T | undefined;
+  for (const c of candidates) {
+    const ips = c.imagesPerSecond;
+    if (ips === undefined || !(ips > 0)) continue;
+    if (best === undefined || ips > best.imagesPerSecond!) best = c;
+  }
+  return best;
+}
+
+/**
+ * `rows` with `ratioToBestTorch` and `bestTorch` filled in: within each (section, model, batch),
+ * every row's images/s over that of the fastest PyTorch row (PyTorch rows included, the best
+ * being 1). Rows of a group without a successful PyTorch row get no ratio.
+ */
+export function withRatiosToBestTorch(rows: readonly Row[]): Row[] {
+  const key = (r: Row) => `${r.section}|${r.model}|${r.batch}`;
+  const best = new Map<string, Row>();
+  for (const k of new Set(rows.map(key))) {
+    const found = bestOf(rows.filter((r) => key(r) === k && r.kind === "torch"));
+    if (found) best.set(k, found);
+  }
+  return rows.map((r) => {
+    const b = best.get(key(r));
+    if (b === undefined || !(r.imagesPerSecond > 0)) return { ...r };
+    return { ...r, ratioToBestTorch: r.imagesPerSecond / b.imagesPerSecond, bestTorch: b.variant };
+  });
+}
+
+/**
+ * Paired cycles: `runs[i][c]` is variant i's images/s in cycle c. The best PyTorch configuration
+ * is the one of `torchIndices` with the highest median; each variant's ratio is the median over
+ * cycles of its run over that configuration's run in the same cycle (load that changes over
+ * seconds hits a cycle alike, so these are steadier than ratios of medians).
+ */
+export function pairedRatios(
+  runs: readonly (readonly number[])[],
+  torchIndices: readonly number[],
+): { bestTorchIndex?: number; ratios: (number | undefined)[] } {
+  const candidates = torchIndices.map((i) => ({ i, imagesPerSecond: median(runs[i]) }));
+  const best = bestOf(candidates);
+  if (best === undefined) return { ratios: runs.map(() => undefined) };
+  const reference = runs[best.i];
+  return {
+    bestTorchIndex: best.i,
+    ratios: runs.map((r) => median(r.map((x, c) => x / reference[c]))),
+  };
+}
+
+/**
+ * Aggregate throughput of processes that ran at once: all their images over the wall time from
+ * the first start to the last finish (what a sweep of independent trainings gets), images/s.
+ */
+export function aggregateImagesPerSecond(
+  imagesPerProcess: readonly number[],
+  wallMs: number,
+): number {
+  if (!(wallMs > 0)) throw new Error(`aggregateImagesPerSecond: wallMs must be > 0, got ${wallMs}`);
+  return (1000 * imagesPerProcess.reduce((sum, n) => sum + n, 0)) / wallMs;
+}
+
+/** The concurrent section's summary: medians over cycles, and aggregate over single. */
+export function concurrentSummary(
+  singleImagesPerSecond: readonly number[],
+  aggregateCycles: readonly number[],
+): { single: number; aggregate: number; scaling: number } {
+  const single = median(singleImagesPerSecond);
+  const aggregate = median(aggregateCycles);
+  return { single, aggregate, scaling: aggregate / single };
+}
+
+/** Achieved GFLOP/s of a step: images/s × counted FLOPs per image. */
+export function achievedGflops(imagesPerSecond: number, flopsPerImage: number): number {
+  return (imagesPerSecond * flopsPerImage) / 1e9;
+}
+
+/** One target of issue 14: a (section, model, batch) whose ratio to the best PyTorch must reach `atLeast`. */
+export interface Target {
+  readonly name: string;
+  readonly section: "train" | "infer";
+  readonly model: string;
+  readonly batch: number;
+  readonly atLeast: number;
+}
+
+/** Issue 14's targets, on the bench's default models. */
+export const TARGETS: readonly Target[] = [
+  {
+    name: "ResNet-20 training, batch 64",
+    section: "train",
+    model: "resnet20",
+    batch: 64,
+    atLeast: 1.2,
+  },
+  {
+    name: "ResNet-20 training, batch 128",
+    section: "train",
+    model: "resnet20",
+    batch: 128,
+    atLeast: 1.2,
+  },
+  {
+    name: "PyramidNet-38 training, batch 64",
+    section: "train",
+    model: "pyramidnet38-a64",
+    batch: 64,
+    atLeast: 1.0,
+  },
+  {
+    name: "PyramidNet-38 training, batch 128",
+    section: "train",
+    model: "pyramidnet38-a64",
+    batch: 128,
+    atLeast: 1.0,
+  },
+  {
+    name: "ResNet-20 batch-2 step no slower",
+    section: "train",
+    model: "resnet20",
+    batch: 2,
+    atLeast: 1.0,
+  },
+  {
+    name: "ResNet-20 inference, batch 128",
+    section: "infer",
+    model: "resnet20",
+    batch: 128,
+    atLeast: 1.2,
+  },
+  {
+    name: "PyramidNet-38 inference, batch 128",
+    section: "infer",
+    model: "pyramidnet38-a64",
+    batch: 128,
+    atLeast: 1.2,
+  },
+];
+
+/**
+ * Each target for `variant`, from rows that already carry their ratios
+ * ({@link withRatiosToBestTorch}). A target `variant` was not measured for, or measured without
+ * PyTorch beside it, is "not measured"; with `onlyMeasured` (for a stand-in that runs one model)
+ * targets without a row are left out instead.
+ */
+export function evaluateTargets(
+  rows: readonly Row[],
+  variant: string,
+  { onlyMeasured = false, targets = TARGETS }: {
+    onlyMeasured?: boolean;
+    targets?: readonly Target[];
+  } = {},
+): TargetLine[] {
+  const lines: TargetLine[] = [];
+  for (const t of targets) {
+    const row = rows.find((r) =>
+      r.section === t.section && r.model === t.model && r.batch === t.batch && r.variant === variant
+    );
+    if (row === undefined && onlyMeasured) continue;
+    const ratio = row?.ratioToBestTorch;
+    lines.push({
+      name: t.name,
+      variant,
+      atLeast: t.atLeast,
+      ratio,
+      bestTorch: row?.bestTorch,
+      verdict: ratio === undefined ? "not measured" : ratio >= t.atLeast ? "pass" : "fail",
+    });
+  }
+  return lines;
+}

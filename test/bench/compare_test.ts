@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import {
+  achievedGflops,
+  aggregateImagesPerSecond,
+  bestOf,
+  concurrentSummary,
+  evaluateTargets,
+  pairedRatios,
+  withRatiosToBestTorch,
+} from "../../bench/_compare.ts";
+import type { Row } from "../../bench/_results.ts";
+
+function row(variant: string, kind: Row["kind"], imagesPerSecond: number, batch = 64): Row {
+  return {
+    section: "train",
+    model: "resnet20",
+    batch,
+    variant,
+    label: variant,
+    kind,
+    imagesPerSecond,
+    bestImagesPerSecond: imagesPerSecond,
+    runs: 3,
+    cpuMsPerImage: 1,
+    errors: [],
+  };
+}
+
+Deno.test("bestOf: the fastest, skipping failed (NaN, undefined, 0); undefined when all failed", () => {
+  assert.equal(
+    bestOf([
+      { id: "a", imagesPerSecond: 300 },
+      { id: "b", imagesPerSecond: NaN },
+      { id: "c", imagesPerSecond: 440 },
+      { id: "d", imagesPerSecond: undefined },
+    ])?.id,
+    "c",
+  );
+  assert.equal(bestOf([{ id: "a", imagesPerSecond: 5 }, { id: "b", imagesPerSecond: 5 }])?.id, "a");
+  assert.equal(bestOf([{ imagesPerSecond: NaN }, { imagesPerSecond: 0 }]), undefined);
+});
+
+Deno.test("withRatiosToBestTorch: against the best PyTorch of each batch; a failed compile is skipped", () => {
+  const rows = withRatiosToBestTorch([
+    row("torch", "torch", 300),
+    row("torch-cl", "torch", 400),
+    row("torch-compile", "torch", NaN), // failed: compared against the best of the rest
+    row("lib", "lib", 500),
+    row("torch", "torch", 100, 128),
+    row("lib", "lib", 150, 128),
+  ]);
+  const at = (v: string, b = 64) => rows.find((r) => r.variant === v && r.batch === b)!;
+  assert.equal(at("lib").ratioToBestTorch, 1.25);
+  assert.equal(at("lib").bestTorch, "torch-cl");
+  assert.equal(at("torch").ratioToBestTorch, 0.75);
+  assert.equal(at("torch-cl").ratioToBestTorch, 1);
+  assert.equal(at("torch-compile").ratioToBestTorch, undefined);
+  assert.equal(at("lib", 128).ratioToBestTorch, 1.5);
+  assert.equal(at("lib", 128).bestTorch, "torch");
+  // Without any PyTorch row there is no ratio.
+  assert.equal(withRatiosToBestTorch([row("lib", "lib", 500)])[0].ratioToBestTorch, undefined);
+});
+
+Deno.test("pairedRatios: per-cycle ratios against the PyTorch configuration with the best median", () => {
+  const runs = [
+    [100, 200, 100], // torch: median 100
+    [200, 100, 400], // torch-cl: median 200, the best
+    [400, 300, 400], // lib: per cycle 2, 3, 1 → median 2
+  ];
+  const { bestTorchIndex, ratios } = pairedRatios(runs, [0, 1]);
+  assert.equal(bestTorchIndex, 1);
+  assert.deepEqual(ratios, [0.5, 1, 2]);
+  assert.deepEqual(pairedRatios(runs, []).ratios, [undefined, undefined, undefined]);
+});
+
+Deno.test("aggregateImagesPerSecond and concurrentSummary: images over wall time, medians", () => {
+  // Two processes of 192 images each in 1.5 s: 256 images/s together.
+  assert.equal(aggregateImagesPerSecond([192, 192], 1500), 256);
+  assert.throws(() => aggregateImagesPerSecond([1], 0), /wallMs/);
+  const s = concurrentSummary([200, 100, 150], [300, 240, 250]);
+  assert.deepEqual(s, { single: 150, aggregate: 250, scaling: 250 / 150 });
+});
+
+Deno.test("achievedGflops: images/s × FLOPs per image", () => {
+  assert.equal(achievedGflops(500, 2e8), 100);
+});
+
+Deno.test("evaluateTargets: pass, fail and not measured; a stand-in only where measured", () => {
+  const rows = withRatiosToBestTorch([
+    row("torch-cl", "torch", 400),
+    row("lib", "lib", 500), // 1.25× ≥ 1.2
+    row("graph-spike", "script", 520),
+    row("torch-cl", "torch", 400, 128),
+    row("lib", "lib", 440, 128), // 1.1× < 1.2
+  ]);
+  const targets = [
+    { name: "b64", section: "train", model: "resnet20", batch: 64, atLeast: 1.2 },
+    { name: "b128", section: "train", model: "resnet20", batch: 128, atLeast: 1.2 },
+    { name: "b2", section: "train", model: "resnet20", batch: 2, atLeast: 1.0 },
+  ] as const;
+  assert.deepEqual(
+    evaluateTargets(rows, "lib", { targets }).map((t) => [t.name, t.verdict, t.bestTorch]),
+    [["b64", "pass", "torch-cl"], ["b128", "fail", "torch-cl"], ["b2", "not measured", undefined]],
+  );
+  assert.deepEqual(
+    evaluateTargets(rows, "graph-spike", { targets, onlyMeasured: true }).map((t) => t.ratio),
+    [1.3],
+  );
+});
