@@ -17,9 +17,11 @@ import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { configHash, resolveRunConfig } from "../lib/training/config.ts";
 import { evaluateClassifier } from "../lib/training/evaluate.ts";
-import { type EpochMetrics, loadRunData, trainRun } from "../lib/training/loop.ts";
+import { loadRunData, trainRun } from "../lib/training/loop.ts";
+import type { EpochMetrics } from "../lib/training/run_dir.ts";
 import { formatDuration, formatProgress } from "../lib/training/progress.ts";
-import { defaultRunsDir, runDirectory } from "../lib/training/runs.ts";
+import { runDirectory } from "../lib/training/runs.ts";
+import { experimentSettingsFromEnv } from "./experiment_env.ts";
 import { useBackendFromEnv } from "./backend_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
 
@@ -67,7 +69,7 @@ const config = resolveRunConfig({
   evalEvery: epochs,
   checkpointEvery: every,
 });
-const runDir = runDirectory(config, values["runs-dir"] ?? defaultRunsDir());
+const runDir = runDirectory(config, values["runs-dir"] ?? experimentSettingsFromEnv().runsDir);
 const outPath = join(values.out, `baseline-${perClass}pc-${epochs}ep-seed${seed}.json`);
 await Deno.mkdir(values.out, { recursive: true });
 

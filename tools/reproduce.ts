@@ -9,7 +9,7 @@
  * `saveResults` (lib/reports/results.ts), and the same paper-vs-ours tables as Markdown in
  * `<out>/SUMMARY.md` (for the README).
  *
- * The scale reaches the notebooks as `CUTMIX_SCALE` (read it with `reproductionScale()`), the
+ * The scale reaches the notebooks as `CUTMIX_SCALE` (read by tools/experiment_env.ts), the
  * output folder as `CUTMIX_REPORTS_DIR`. Progress: each cell's start and every line a cell
  * prints are echoed here as they happen.
  *
@@ -32,7 +32,7 @@ import { describeMachine } from "../lib/reports/machine.ts";
 import { type IndexEntry, renderIndexPage } from "../lib/reports/index_page.ts";
 import { renderSummaryMarkdown } from "../lib/reports/summary_markdown.ts";
 import { loadResults, type SavedResults } from "../lib/reports/results.ts";
-import { type ReproductionScale, SCALES } from "../lib/reports/scale.ts";
+import { type ReproductionScale, SCALES } from "../lib/experiments/scale.ts";
 
 /** The marker that exempts a code cell from the "must have output" check. */
 export const NO_OUTPUT_MARKER = "// no-output";

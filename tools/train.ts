@@ -20,6 +20,7 @@ import { formatDuration, ProgressDisplay } from "../lib/training/progress.ts";
 import { runDirectory } from "../lib/training/runs.ts";
 import { useBackendFromEnv } from "./backend_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
+import { experimentSettingsFromEnv } from "./experiment_env.ts";
 
 const USAGE = `Usage: deno task train [options]
 
@@ -54,6 +55,7 @@ Run
   --checkpoint-every N    checkpoint every N epochs (default 1)
   --runs-dir DIR          the runs cache (default: runs/ in the project, or CUTMIX_RUNS_DIR)
   --stop-after-epochs N   stop after N epochs (resume later by running the same command)
+  --retrain-corrupt       if the run's checkpoint is damaged, move it aside and train from scratch
   --dry-run               print the resolved config and its run directory, train nothing
   -h, --help              this text`;
 
@@ -129,6 +131,7 @@ async function main(args: string[]): Promise<number> {
       "runs-dir": { type: "string" },
       "stop-after-epochs": { type: "string" },
       "dry-run": { type: "boolean" },
+      "retrain-corrupt": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -179,7 +182,7 @@ async function main(args: string[]): Promise<number> {
     });
   }
   const config = resolveRunConfig(input as unknown as RunConfigInput);
-  const runDir = runDirectory(config, values["runs-dir"]);
+  const runDir = runDirectory(config, values["runs-dir"] ?? experimentSettingsFromEnv().runsDir);
   if (values["dry-run"]) {
     console.error(`run ${configHash(config)} in ${runDir}`);
     console.log(JSON.stringify(config, null, 2));
@@ -194,6 +197,7 @@ async function main(args: string[]): Promise<number> {
     onProgress: (p) => display.update(p),
     onEpoch: (m) => display.epoch(m),
     stopAfterEpochs: numberOption("stop-after-epochs", values["stop-after-epochs"]),
+    retrainCorrupt: values["retrain-corrupt"],
   });
   display.close();
   result.model.dispose();

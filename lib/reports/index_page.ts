@@ -17,7 +17,6 @@
  */
 import { escapeHtml } from "./mime.ts";
 import type { SavedResults } from "./results.ts";
-import type { ReproductionScale } from "./scale.ts";
 
 /** One executed notebook. */
 export interface IndexEntry {
@@ -41,8 +40,8 @@ export interface IndexEntry {
 export interface IndexPage {
   /** ISO time the reproduction finished. */
   generatedAt: string;
-  /** The requested scale. */
-  scale: ReproductionScale;
+  /** The requested scale's name. */
+  scale: string;
   /** The machine description (see describeMachine). */
   machine: string;
   /** One per notebook, in order. */

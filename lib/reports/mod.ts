@@ -1,13 +1,13 @@
 /**
- * Reports: MIME bundles for Deno's Jupyter kernel (charts, tables, images), the reproduction
- * scale, saved results and the reports index.
+ * Reports, rendering only: MIME bundles for Deno's Jupyter kernel (charts, tables, images), saved
+ * results and the reports index. What is trained and compared (scales, recipes, the paper's
+ * tables, run lists) is lib/experiments.
  *
  * @example
  * ```ts
- * import { byScale, histogramChart, table } from "./mod.ts";
- * const epochs = byScale({ smoke: 1, cpu: 30, paper: 300 });
+ * import { histogramChart, table } from "./mod.ts";
  * const chart = await histogramChart([0.2, 0.4, 0.9], { title: "λ" });
- * const summary = table([{ epochs }]);
+ * const summary = table([{ epochs: 30 }]);
  * ```
  * @module
  */
@@ -17,10 +17,7 @@ export * from "./vegalite.ts";
 export * from "./plotly.ts";
 export * from "./table.ts";
 export * from "./images.ts";
-export * from "./scale.ts";
 export * from "./results.ts";
 export * from "./machine.ts";
 export * from "./index_page.ts";
 export * from "./summary_markdown.ts";
-export * from "./paper.ts";
-export * from "./recipes.ts";

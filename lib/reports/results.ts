@@ -2,8 +2,8 @@
  * A notebook's key results, written as JSON beside its HTML report so `deno task reproduce` can
  * collect every notebook's "paper vs ours" rows into `reports/index.html`.
  *
- * File: `<reports dir>/<notebook>.results.json`, where the reports dir is `CUTMIX_REPORTS_DIR`
- * (set by reproduce) or `<project>/reports`.
+ * File: `<reports dir>/<notebook>.results.json`; the caller names the reports dir (notebooks take
+ * it from tools/experiment_env.ts, which reproduce sets through `CUTMIX_REPORTS_DIR`).
  *
  * @example
  * ```ts
@@ -15,16 +15,14 @@
  *   seeds: [0],
  *   backend: "tensorflow",
  *   rows: [{ quantity: "CIFAR-10 top-1 err, CutMix", paper: 2.88, ours: 71.3, unit: "%", source: "Table 6" }],
- * });
+ * }, await Deno.makeTempDir());
  * shown; // a table: ending a cell with it displays the rows
  * ```
  * @module
  */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import type { Displayable } from "./mime.ts";
-import { type ReproductionScale, SCALES } from "./scale.ts";
 import { table } from "./table.ts";
 
 /** One compared quantity: the paper's value and ours (null when one side has none). */
@@ -49,8 +47,8 @@ export interface NotebookResults {
   notebook: string;
   /** A human title. */
   title: string;
-  /** The scale it ran at. */
-  scale: ReproductionScale;
+  /** The scale it ran at (lib/experiments/scale.ts: "smoke", "cpu", "paper"). */
+  scale: string;
   /** The seeds it used. */
   seeds: readonly number[];
   /** The TensorFlow.js backend that ran (`tf.getBackend()`), or "none" when no tensors ran. */
@@ -69,13 +67,6 @@ export interface SavedResults extends NotebookResults {
 
 const NOTEBOOK_STEM = /^\d\d-[a-z0-9-]+$/;
 
-/** The reports folder: `CUTMIX_REPORTS_DIR`, else `<project>/reports`. */
-export function reportsDir(env: { get(name: string): string | undefined } = Deno.env): string {
-  const fromEnv = env.get("CUTMIX_REPORTS_DIR");
-  if (fromEnv) return resolve(fromEnv);
-  return join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), "reports");
-}
-
 /** Checks a results object; throws an Error naming the bad field and value. */
 export function validateResults(results: NotebookResults): void {
   if (!NOTEBOOK_STEM.test(results.notebook)) {
@@ -83,10 +74,8 @@ export function validateResults(results: NotebookResults): void {
       `results.notebook must look like "01-name", got ${JSON.stringify(results.notebook)}`,
     );
   }
-  if (!SCALES.includes(results.scale)) {
-    throw new Error(
-      `results.scale must be one of ${SCALES.join(", ")}, got ${JSON.stringify(results.scale)}`,
-    );
+  if (typeof results.scale !== "string" || !/^[a-z0-9-]+$/.test(results.scale)) {
+    throw new Error(`results.scale must be a scale's name, got ${JSON.stringify(results.scale)}`);
   }
   if (!Array.isArray(results.seeds) || !results.seeds.every(Number.isSafeInteger)) {
     throw new Error(`results.seeds must be integers, got ${JSON.stringify(results.seeds)}`);
@@ -129,12 +118,12 @@ export function resultsTable(results: NotebookResults): Displayable {
 }
 
 /**
- * Validates and writes `<reports dir>/<notebook>.results.json` atomically; returns the path and
- * the results table to display.
+ * Validates and writes `<dir>/<notebook>.results.json` atomically (`dir`: the reports folder); returns the path and the
+ * results table to display.
  */
 export async function saveResults(
   results: NotebookResults,
-  dir: string = reportsDir(),
+  dir: string,
 ): Promise<Displayable & { path: string }> {
   validateResults(results);
   const saved: SavedResults = { ...results, recordedAt: new Date().toISOString() };

@@ -70,26 +70,62 @@ export function encodeCheckpoint(meta: unknown, tensors: Map<string, StoredTenso
   return bytes;
 }
 
-/** Decodes bytes written by {@link encodeCheckpoint}; `label` names the source in errors. */
+/**
+ * Thrown when a checkpoint file cannot be decoded: truncated, overwritten, or not a checkpoint.
+ * `path` names the file; the message says what is wrong with it.
+ */
+export class CheckpointDamagedError extends Error {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`${path} is damaged: ${problem}`);
+    this.name = "CheckpointDamagedError";
+    this.path = path;
+  }
+}
+
+/**
+ * Decodes bytes written by {@link encodeCheckpoint}; `label` names the source in errors. Throws
+ * {@link CheckpointDamagedError} for anything but a whole checkpoint.
+ */
 export function decodeCheckpoint<M>(bytes: Uint8Array, label: string): Checkpoint<M> {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new Error(`${label} is not a checkpoint (bad magic)`);
+    throw new CheckpointDamagedError(
+      label,
+      `not a checkpoint (${bytes.length} bytes, no ${MAGIC} header)`,
+    );
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
-    meta: M;
-    tensors: { name: string; shape: number[]; offset: number }[];
-  };
+  if (12 + headerLength > bytes.length) {
+    throw new CheckpointDamagedError(
+      label,
+      `its ${headerLength}-byte header runs past the end of the ${bytes.length}-byte file (truncated?)`,
+    );
+  }
+  let header: { meta: M; tensors: { name: string; shape: number[]; offset: number }[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+    if (!Array.isArray(header.tensors)) throw new Error("no tensor list");
+  } catch (error) {
+    throw new CheckpointDamagedError(label, `unreadable header (${(error as Error).message})`);
+  }
   const dataStart = Math.ceil((12 + headerLength) / 4) * 4;
-  const count = (bytes.length - dataStart) / 4;
+  const count = Math.floor(Math.max(0, bytes.length - dataStart) / 4);
+  let expected = 0;
+  for (const { shape, offset } of header.tensors) {
+    expected = Math.max(expected, offset + shape.reduce((a, b) => a * b, 1));
+  }
+  if (count < expected || bytes.length !== dataStart + 4 * count) {
+    throw new CheckpointDamagedError(
+      label,
+      `${bytes.length} bytes where its header needs ${dataStart + 4 * expected} ` +
+        `(truncated, or written by something else)`,
+    );
+  }
   // Copy to an aligned buffer (the file's bytes may sit at any offset).
   const data = new Float32Array(bytes.slice(dataStart).buffer);
   const tensors = new Map<string, StoredTensor>();
   for (const { name, shape, offset } of header.tensors) {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (offset + size > count) {
-      throw new Error(`${label}: tensor "${name}" runs past the end of the file`);
-    }
     tensors.set(name, { shape, values: data.subarray(offset, offset + size) });
   }
   return { meta: header.meta, tensors };

@@ -1,13 +1,8 @@
 /**
  * The training loop: one {@link RunConfig} → a trained model in a run directory.
  *
- * A run directory holds
- * - `config.json` — the resolved config (a directory never trains a different config);
- * - `checkpoint.bin` — model variables (trainable and batch-norm buffers), SGD momentum buffers
- *   and `{ epochsDone }`, written atomically after every `checkpointEvery` epochs and the last;
- * - `metrics.jsonl` — one {@link EpochMetrics} JSON object per line, per epoch;
- * - `final.json` — the {@link FinalSummary}, written when the last epoch is done;
- * - `lock` — present while a process trains it ({@link acquireRunLock}).
+ * The run directory's files (config, lock, checkpoint, metrics, final) belong to
+ * {@link RunDirectory} (lib/training/run_dir.ts); this module is the loop around it.
  *
  * Determinism and resuming: every random draw is a pure function of the seed and the position
  * (`Random.derive(seed, label, epoch, batch)`: the model's initial values, each epoch's order and
@@ -42,57 +37,20 @@ import { balancedSubset } from "../data/subset.ts";
 import { createModel } from "../models/mod.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import { Random } from "../random.ts";
-import { writeFileAtomic } from "../io/atomic_write.ts";
-import { readCheckpoint, snapshotTensors, writeCheckpoint } from "./checkpoint.ts";
-import { canonicalJson, configHash, type RunConfig, validateRunConfig } from "./config.ts";
+import { snapshotTensors, type StoredTensor } from "./checkpoint.ts";
+import { configHash, type RunConfig, validateRunConfig } from "./config.ts";
 import { evaluateClassifier, type Evaluation } from "./evaluate.ts";
 import { softTargetCrossEntropy } from "./loss.ts";
 import { SGD } from "./optimizer.ts";
 import { learningRate } from "./schedule.ts";
-
-/** File names inside a run directory. */
-export const RUN_FILES = Object.freeze({
-  config: "config.json",
-  checkpoint: "checkpoint.bin",
-  metrics: "metrics.jsonl",
-  final: "final.json",
-});
-
-/** One line of `metrics.jsonl`. */
-export interface EpochMetrics {
-  /** Epochs completed (1 for the first). */
-  readonly epoch: number;
-  /** Mean training loss over the epoch's images (against the augmented soft targets). */
-  readonly trainLoss: number;
-  /** Test cross-entropy, top-1 and top-5 error ∈ [0, 1]; null in epochs without evaluation. */
-  readonly testLoss: number | null;
-  readonly testTop1Error: number | null;
-  readonly testTop5Error: number | null;
-  /** The learning rate of the epoch's last step. */
-  readonly lr: number;
-  /** Training throughput over the epoch (excludes evaluation). */
-  readonly imagesPerSecond: number;
-  /** Wall-clock seconds of the epoch, evaluation included. */
-  readonly seconds: number;
-}
-
-/** `final.json`. */
-export interface FinalSummary {
-  readonly configHash: string;
-  readonly model: string;
-  readonly parameterCount: number;
-  readonly epochs: number;
-  readonly trainImages: number;
-  readonly testImages: number;
-  /** Test metrics after the last epoch. */
-  readonly test: Evaluation;
-  /** Sum of the epochs' wall-clock seconds (over all sessions that trained this run). */
-  readonly trainSeconds: number;
-  /** The TensorFlow.js backend that trained it. */
-  readonly backend: string;
-  /** ISO time the run finished. */
-  readonly finishedAt: string;
-}
+import {
+  type EpochMetrics,
+  type FinalSummary,
+  readRunFiles,
+  RUN_FILES,
+  RunDirectory,
+  type RunDirectoryOptions,
+} from "./run_dir.ts";
 
 /** What the loop reports while it trains (every step). */
 export interface TrainProgress {
@@ -128,6 +86,10 @@ export interface TrainRunOptions {
    * the next call resumes. For time-boxed sessions and the resume test.
    */
   readonly stopAfterEpochs?: number;
+  /** Move a damaged checkpoint aside and train from scratch (see {@link RunDirectory}). */
+  readonly retrainCorrupt?: boolean;
+  /** Lock and notice settings of the run directory. */
+  readonly runDirectory?: Omit<RunDirectoryOptions, "retrainCorrupt">;
 }
 
 /** What {@link trainRun} returns; the caller disposes `model`. */
@@ -137,21 +99,6 @@ export interface TrainRunResult {
   readonly metrics: EpochMetrics[];
   /** Undefined when stopped early by `stopAfterEpochs`. */
   readonly final?: FinalSummary;
-}
-
-interface CheckpointMeta {
-  readonly configHash: string;
-  readonly epochsDone: number;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** The train and test sets of `config`: loaded (or given), then subset as configured. */
@@ -241,106 +188,79 @@ function modelEntries(model: ImageClassifier): [string, Variable][] {
   return [...model.parameters.all()].map(([name, v]) => [`model/${name}`, v]);
 }
 
-/** Loads the model variables of a run's checkpoint into `model` (same architecture). */
-export async function loadModelWeights(
+/**
+ * Assigns a checkpoint's `model/…` tensors to `model`'s variables (same architecture); `label`
+ * names the checkpoint in errors.
+ */
+export function assignModelWeights(
   model: ImageClassifier,
-  checkpointPath: string,
-): Promise<number> {
-  const { meta, tensors } = await readCheckpoint<CheckpointMeta>(checkpointPath);
+  tensors: ReadonlyMap<string, StoredTensor>,
+  label: string,
+): void {
   for (const [name, v] of modelEntries(model)) {
     const saved = tensors.get(name);
-    if (saved === undefined) {
-      throw new Error(`${checkpointPath}: no tensor "${name}" for ${model.name}`);
-    }
+    if (saved === undefined) throw new Error(`${label}: no tensor "${name}" for ${model.name}`);
     if (saved.shape.join() !== v.shape.join()) {
       throw new Error(
-        `${checkpointPath}: "${name}" has shape [${saved.shape}], ${model.name} needs [${v.shape}]`,
+        `${label}: "${name}" has shape [${saved.shape}], ${model.name} needs [${v.shape}]`,
       );
     }
     tf.tidy(() => v.assign(tf.tensor(saved.values, v.shape, "float32")));
   }
-  return meta.epochsDone;
 }
 
-async function readMetrics(path: string): Promise<EpochMetrics[]> {
-  if (!(await exists(path))) return [];
-  return (await Deno.readTextFile(path)).split("\n").filter((l) => l.trim() !== "").map((l) =>
-    JSON.parse(l) as EpochMetrics
-  );
+/**
+ * The trained model of the complete run `config` in `runDir` (checkpoint verified against the
+ * config's hash), or undefined when the run is not complete. The caller disposes the model.
+ */
+export async function loadFinishedRun(
+  config: RunConfig,
+  runDir: string,
+): Promise<{ model: ImageClassifier; final: FinalSummary; metrics: EpochMetrics[] } | undefined> {
+  const files = await readRunFiles(runDir, configHash(config));
+  if (files.final === undefined || files.tensors === undefined) return undefined;
+  const model = createModel(config.model, config.seed);
+  try {
+    assignModelWeights(model, files.tensors, join(runDir, RUN_FILES.checkpoint));
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, final: files.final, metrics: files.metrics };
 }
 
-async function writeMetrics(path: string, metrics: readonly EpochMetrics[]): Promise<void> {
-  await writeFileAtomic(path, metrics.map((m) => JSON.stringify(m) + "\n").join(""));
+/** The checkpoint's tensors: the model's variables and the optimizer's buffers. */
+function checkpointTensors(model: ImageClassifier, sgd: SGD): Map<string, StoredTensor> {
+  const tensors = snapshotTensors(modelEntries(model));
+  for (const [name, values] of sgd.state()) tensors.set(`sgd/${name}`, values);
+  return tensors;
 }
 
 /**
  * Trains `config` in `options.runDir`, resuming from its checkpoint if there is one; returns the
- * model at the end (or at `stopAfterEpochs`). Refuses a directory that holds another config.
+ * model at the end (or at `stopAfterEpochs`). Refuses a directory that holds another config, or
+ * one another live process is training (its lock).
  */
 export async function trainRun(
   config: RunConfig,
   options: TrainRunOptions,
 ): Promise<TrainRunResult> {
   validateRunConfig(config);
-  await Deno.mkdir(options.runDir, { recursive: true });
-  const release = await acquireRunLock(options.runDir);
+  const dir = await RunDirectory.open(options.runDir, config, {
+    ...options.runDirectory,
+    retrainCorrupt: options.retrainCorrupt,
+  });
   try {
-    return await trainLocked(config, options);
+    return await trainIn(dir, options);
   } finally {
-    await release();
+    await dir.close();
   }
 }
 
-/**
- * Takes `<runDir>/lock` for this process, so two processes (two notebooks, a notebook and the
- * CLI) never train the same run at once. A lock left by a process that no longer runs on this
- * machine (checked through /proc on Linux) is taken over; elsewhere a leftover lock must be
- * deleted by hand. Returns the release function.
- */
-export async function acquireRunLock(runDir: string): Promise<() => Promise<void>> {
-  const path = join(runDir, "lock");
-  const me = { pid: Deno.pid, host: Deno.hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await Deno.writeTextFile(path, JSON.stringify(me), { createNew: true });
-      return async () => {
-        await Deno.remove(path).catch(() => {});
-      };
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-    let holder: { pid?: number; host?: string; since?: string } = {};
-    try {
-      holder = JSON.parse(await Deno.readTextFile(path));
-    } catch {
-      // Unreadable or half-written: treat as stale.
-    }
-    // Liveness is checkable only for a process of this machine, on Linux; otherwise assume alive.
-    const checkable = holder.host === me.host && Deno.build.os === "linux";
-    const alive = holder.pid !== undefined && (!checkable || await exists(`/proc/${holder.pid}`));
-    if (alive) {
-      throw new Error(
-        `${runDir} is being trained by process ${holder.pid} on ${holder.host} since ` +
-          `${holder.since}; if that process is gone, delete ${path}`,
-      );
-    }
-    await Deno.remove(path).catch(() => {});
-  }
-  throw new Error(`could not take the lock ${path}`);
-}
-
-async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise<TrainRunResult> {
-  const hash = configHash(config);
-  const { runDir } = options;
-  const configPath = join(runDir, RUN_FILES.config);
-  if (await exists(configPath)) {
-    const stored = JSON.parse(await Deno.readTextFile(configPath));
-    if (canonicalJson(stored) !== canonicalJson(config)) {
-      throw new Error(`${runDir} holds a different run's config.json; use another runDir`);
-    }
-  } else {
-    await writeFileAtomic(configPath, JSON.stringify(config, null, 2) + "\n");
-  }
+/** The loop proper, in an opened (locked) run directory. */
+async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config } = dir;
+  const restored = await dir.restore();
   const { train, test } = await loadRunData(config, options.data, options.cifar);
   const model = createModel(config.model, config.seed);
   const sgd = new SGD(model.parameters.trainable, {
@@ -348,146 +268,151 @@ async function trainLocked(config: RunConfig, options: TrainRunOptions): Promise
     nesterov: config.nesterov,
     weightDecay: config.weightDecay,
   });
-  const trainStep = createTrainStep(model, sgd);
   try {
-    let epochsDone = 0;
-    const checkpointPath = join(runDir, RUN_FILES.checkpoint);
-    const metricsPath = join(runDir, RUN_FILES.metrics);
-    let metrics: EpochMetrics[] = [];
-    if (await exists(checkpointPath)) {
-      epochsDone = await loadModelWeights(model, checkpointPath);
-      const { tensors } = await readCheckpoint<CheckpointMeta>(checkpointPath);
+    if (restored.tensors !== undefined) {
+      assignModelWeights(model, restored.tensors, join(dir.path, RUN_FILES.checkpoint));
       sgd.loadState(
         new Map(
-          [...tensors].filter(([k]) => k.startsWith("sgd/")).map(([k, v]) => [k.slice(4), v]),
+          [...restored.tensors].filter(([k]) => k.startsWith("sgd/")).map((
+            [k, v],
+          ) => [k.slice(4), v]),
         ),
       );
-      // Lines written after the checkpoint belong to epochs that will be trained again.
-      metrics = (await readMetrics(metricsPath)).filter((m) => m.epoch <= epochsDone);
-      await writeMetrics(metricsPath, metrics);
     }
-    const finalPath = join(runDir, RUN_FILES.final);
-    if (epochsDone >= config.epochs && await exists(finalPath)) {
-      const final = JSON.parse(await Deno.readTextFile(finalPath)) as FinalSummary;
-      return { model, runDir, metrics, final };
+    const metrics = [...restored.metrics];
+    if (restored.epochsDone >= config.epochs && restored.final !== undefined) {
+      return { model, runDir: dir.path, metrics, final: restored.final };
     }
-
-    const augmentation = createBatchAugmentation(config.augmentation);
-    const n = datasetSize(train);
-    const stepsPerEpoch = numBatches(n, config.batchSize);
     const stopAt = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
-    let sessionImages = 0;
-    let sessionTrainMs = 0;
+    // The one place the loop gets its train step from.
+    const trainStep = createTrainStep(model, sgd);
+    const trainEpoch = epochTrainer(config, train, trainStep, stopAt, options.onProgress);
     let lastEvaluation: Evaluation | undefined;
-
-    for (let epoch = epochsDone; epoch < stopAt; epoch++) {
-      const epochStart = performance.now();
-      let epochTrainMs = 0;
-      let lossSum = 0;
-      let seen = 0;
-      let lr = config.lr;
-      let step = 0;
-      for (
-        const batch of trainBatches(train, {
-          batchSize: config.batchSize,
-          seed: config.seed,
-          epoch,
-          augment: config.baselineAugment,
-        })
-      ) {
-        const stepStart = performance.now();
-        lr = learningRate(config.schedule, config.lr, {
-          epoch,
-          step,
-          stepsPerEpoch,
-          epochs: config.epochs,
-        });
-        const size = batch.labels.shape[0];
-        let lossValue: number;
-        try {
-          const augmented = augmentation.apply(batch.imagesNHWC, batch.labels, {
-            rng: Random.derive(config.seed, "mix", epoch, step),
-            trainingProgress: (epoch * stepsPerEpoch + step) / (config.epochs * stepsPerEpoch),
-          });
-          try {
-            lossValue = trainStep(augmented, lr, Random.derive(config.seed, "model", epoch, step));
-          } finally {
-            tf.dispose([augmented.imagesNHWC, augmented.targets]);
-          }
-        } finally {
-          tf.dispose([batch.imagesNHWC, batch.labels]);
-        }
-        if (!Number.isFinite(lossValue)) {
-          throw new Error(
-            `training diverged: loss ${lossValue} at epoch ${epoch + 1}, step ${step + 1}`,
-          );
-        }
-        lossSum += lossValue * size;
-        seen += size;
-        step++;
-        const stepMs = performance.now() - stepStart;
-        epochTrainMs += stepMs;
-        sessionTrainMs += stepMs;
-        sessionImages += size;
-        const imagesPerSecond = sessionImages / (sessionTrainMs / 1000);
-        const remainingImages = (stopAt - epoch - 1) * n + (n - seen);
-        options.onProgress?.({
-          epoch,
-          epochs: config.epochs,
-          step,
-          stepsPerEpoch,
-          loss: lossSum / seen,
-          lr,
-          imagesPerSecond,
-          etaSeconds: remainingImages / imagesPerSecond,
-        });
-      }
+    for (let epoch = restored.epochsDone; epoch < stopAt; epoch++) {
+      const started = performance.now();
+      const trained = trainEpoch(epoch);
       const done = epoch + 1;
-      const evaluate = done % config.evalEvery === 0 || done === config.epochs;
-      const evaluation = evaluate
+      const evaluation = done % config.evalEvery === 0 || done === config.epochs
         ? evaluateClassifier(model, test, config.evalBatchSize)
         : undefined;
       if (evaluation) lastEvaluation = evaluation;
       const line: EpochMetrics = {
         epoch: done,
-        trainLoss: lossSum / seen,
+        trainLoss: trained.trainLoss,
         testLoss: evaluation?.loss ?? null,
         testTop1Error: evaluation?.top1Error ?? null,
         testTop5Error: evaluation?.top5Error ?? null,
-        lr,
-        imagesPerSecond: seen / (epochTrainMs / 1000),
-        seconds: (performance.now() - epochStart) / 1000,
+        lr: trained.lr,
+        imagesPerSecond: trained.imagesPerSecond,
+        seconds: (performance.now() - started) / 1000,
       };
       metrics.push(line);
-      await writeMetrics(metricsPath, metrics);
+      await dir.writeMetrics(metrics);
       if (done % config.checkpointEvery === 0 || done === config.epochs || done === stopAt) {
-        const meta: CheckpointMeta = { configHash: hash, epochsDone: done };
-        const tensors = snapshotTensors(modelEntries(model));
-        for (const [name, values] of sgd.state()) tensors.set(`sgd/${name}`, values);
-        await writeCheckpoint(checkpointPath, meta, tensors);
+        await dir.writeCheckpoint(done, checkpointTensors(model, sgd));
       }
       options.onEpoch?.(line);
-      epochsDone = done;
     }
-    if (epochsDone < config.epochs) return { model, runDir, metrics };
+    if (stopAt < config.epochs) return { model, runDir: dir.path, metrics };
     const final: FinalSummary = {
-      configHash: hash,
+      configHash: dir.hash,
       model: model.name,
       parameterCount: model.parameterCount(),
       epochs: config.epochs,
-      trainImages: n,
+      trainImages: datasetSize(train),
       testImages: datasetSize(test),
       test: lastEvaluation ?? evaluateClassifier(model, test, config.evalBatchSize),
       trainSeconds: metrics.reduce((s, m) => s + m.seconds, 0),
       backend: tf.getBackend(),
       finishedAt: new Date().toISOString(),
     };
-    await writeFileAtomic(finalPath, JSON.stringify(final, null, 2) + "\n");
-    return { model, runDir, metrics, final };
+    await dir.writeFinal(final);
+    return { model, runDir: dir.path, metrics, final };
   } catch (error) {
     model.dispose();
     throw error;
   } finally {
     sgd.dispose();
   }
+}
+
+/**
+ * Returns `epoch => { trainLoss, lr, imagesPerSecond }`, which trains one epoch of `train` with
+ * `trainStep` (baseline crop/flip, batch augmentation, step at the scheduled rate) and reports
+ * every step to `onProgress`; throughput and ETA count every epoch this session trained.
+ */
+function epochTrainer(
+  config: RunConfig,
+  train: ImageDataset,
+  trainStep: TrainStep,
+  stopAt: number,
+  onProgress?: (progress: TrainProgress) => void,
+): (epoch: number) => { trainLoss: number; lr: number; imagesPerSecond: number } {
+  const augmentation = createBatchAugmentation(config.augmentation);
+  const n = datasetSize(train);
+  const stepsPerEpoch = numBatches(n, config.batchSize);
+  let sessionImages = 0;
+  let sessionTrainMs = 0;
+  return (epoch) => {
+    let epochTrainMs = 0;
+    let lossSum = 0;
+    let seen = 0;
+    let lr = config.lr;
+    let step = 0;
+    const batches = trainBatches(train, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      epoch,
+      augment: config.baselineAugment,
+    });
+    for (const batch of batches) {
+      const stepStart = performance.now();
+      lr = learningRate(config.schedule, config.lr, {
+        epoch,
+        step,
+        stepsPerEpoch,
+        epochs: config.epochs,
+      });
+      const size = batch.labels.shape[0];
+      let lossValue: number;
+      try {
+        const augmented = augmentation.apply(batch.imagesNHWC, batch.labels, {
+          rng: Random.derive(config.seed, "mix", epoch, step),
+          trainingProgress: (epoch * stepsPerEpoch + step) / (config.epochs * stepsPerEpoch),
+        });
+        try {
+          lossValue = trainStep(augmented, lr, Random.derive(config.seed, "model", epoch, step));
+        } finally {
+          tf.dispose([augmented.imagesNHWC, augmented.targets]);
+        }
+      } finally {
+        tf.dispose([batch.imagesNHWC, batch.labels]);
+      }
+      if (!Number.isFinite(lossValue)) {
+        throw new Error(
+          `training diverged: loss ${lossValue} at epoch ${epoch + 1}, step ${step + 1}`,
+        );
+      }
+      lossSum += lossValue * size;
+      seen += size;
+      step++;
+      const stepMs = performance.now() - stepStart;
+      epochTrainMs += stepMs;
+      sessionTrainMs += stepMs;
+      sessionImages += size;
+      const imagesPerSecond = sessionImages / (sessionTrainMs / 1000);
+      const remainingImages = (stopAt - epoch - 1) * n + (n - seen);
+      onProgress?.({
+        epoch,
+        epochs: config.epochs,
+        step,
+        stepsPerEpoch,
+        loss: lossSum / seen,
+        lr,
+        imagesPerSecond,
+        etaSeconds: remainingImages / imagesPerSecond,
+      });
+    }
+    return { trainLoss: lossSum / seen, lr, imagesPerSecond: seen / (epochTrainMs / 1000) };
+  };
 }

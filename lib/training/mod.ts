@@ -4,6 +4,7 @@
  * - {@link resolveRunConfig} / {@link RunConfig}: one validated description of a run;
  * - {@link trainOrLoad}: the trained model of a config, from `runs/<hash>/` or trained (resumable);
  * - {@link trainRun}: the loop itself, in a directory of your choice;
+ * - {@link RunDirectory}: a run's files (config, lock, checkpoint, metrics, final);
  * - {@link createTrainStep}, {@link SGD}, {@link learningRate}, {@link softTargetCrossEntropy}:
  *   the pieces, for custom loops and benchmarks;
  * - {@link ProgressDisplay}: the terminal / log progress display.
@@ -19,7 +20,7 @@
  *     trainPerClass: 500,
  *     augmentation: { kind: "cutmix", numClasses: 10, alpha: 1, prob: 0.5 },
  *   },
- *   { onProgress: (p) => display.update(p), onEpoch: (m) => display.epoch(m) },
+ *   { runsDir: "runs", onProgress: (p) => display.update(p), onEpoch: (m) => display.epoch(m) },
  * );
  * display.close();
  * console.log(final.test.top1Error);
@@ -33,6 +34,7 @@ export * from "./optimizer.ts";
 export * from "./checkpoint.ts";
 export * from "./evaluate.ts";
 export * from "./loop.ts";
+export * from "./run_dir.ts";
 export * from "./runs.ts";
 export * from "./progress.ts";
 export { softTargetCrossEntropy } from "./loss.ts";

@@ -12,7 +12,8 @@
  * ```
  * @module
  */
-import type { EpochMetrics, TrainProgress } from "./loop.ts";
+import type { TrainProgress } from "./loop.ts";
+import type { EpochMetrics } from "./run_dir.ts";
 
 /** Options of {@link ProgressDisplay}. */
 export interface ProgressDisplayOptions {

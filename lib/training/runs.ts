@@ -1,17 +1,20 @@
 /**
- * The runs cache: a trained model is stored under `<runsDir>/<configHash>/`, so every notebook or
- * script asking for the same {@link RunConfig} reuses it instead of training again, and a run
- * that was interrupted resumes from its checkpoint.
+ * The runs cache: a trained model is stored under `<runsDir>/<configHash>/` (a
+ * {@link RunDirectory}), so every notebook or script asking for the same {@link RunConfig} reuses
+ * it instead of training again, and a run that was interrupted resumes from its checkpoint.
  *
- * A run being trained holds `<runDir>/lock`: a second process asking for the same config while
- * the first trains gets an Error naming the training process instead of a duplicate run.
+ * The cache is safe under concurrency: a run being trained holds its directory's lock (across
+ * processes and hosts on a shared filesystem), so a second process asking for it gets an Error
+ * naming the trainer instead of a duplicate run; finished runs are read without a lock (every
+ * file is replaced atomically). Where the cache lives is the caller's choice: entry points take
+ * it from `--runs-dir` or `CUTMIX_RUNS_DIR` (tools/experiment_env.ts).
  *
  * @example
  * ```ts
  * import { trainOrLoad } from "./runs.ts";
  * const { model, final, cached } = await trainOrLoad(
  *   { model: { arch: "resnet", depth: 20 }, epochs: 2, trainPerClass: 100 },
- *   {}, // runs/ under the project root
+ *   { runsDir: "runs" },
  * );
  * console.log(cached, final.test.top1Error);
  * model.dispose();
@@ -19,24 +22,17 @@
  * @module
  */
 import { join } from "node:path";
-import { type CifarLocation, projectRoot } from "../data/cifar.ts";
-import { createModel } from "../models/mod.ts";
+import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { configHash, resolveRunConfig, type RunConfig, type RunConfigInput } from "./config.ts";
-import {
-  type EpochMetrics,
-  type FinalSummary,
-  loadModelWeights,
-  RUN_FILES,
-  type TrainProgress,
-  trainRun,
-} from "./loop.ts";
+import { loadFinishedRun, type TrainProgress, trainRun } from "./loop.ts";
+import { type EpochMetrics, type FinalSummary, RunDamagedError } from "./run_dir.ts";
 
 /** Options of {@link trainOrLoad}. */
 export interface TrainOrLoadOptions {
-  /** The cache's root folder (default {@link defaultRunsDir}). */
-  readonly runsDir?: string;
+  /** The cache's root folder. */
+  readonly runsDir: string;
   /** Progress while training (not called when the run is cached). */
   readonly onProgress?: (progress: TrainProgress) => void;
   /** Called after each trained epoch. */
@@ -45,6 +41,8 @@ export interface TrainOrLoadOptions {
   readonly data?: { readonly train: ImageDataset; readonly test: ImageDataset };
   /** Where CIFAR is on disk when `config.dataset` is loaded (default: the project's `data/`). */
   readonly cifar?: CifarLocation;
+  /** Retrain a run whose files are damaged instead of throwing (see {@link RunDamagedError}). */
+  readonly retrainCorrupt?: boolean;
 }
 
 /** A finished run; the caller disposes `model`. */
@@ -59,16 +57,11 @@ export interface RunResult {
   readonly cached: boolean;
 }
 
-/**
- * `runs/` under the project root (whatever the working directory: notebooks run from
- * notebooks/, the CLI from the root, and both must find the same cache), or `CUTMIX_RUNS_DIR`.
- */
-export function defaultRunsDir(): string {
-  return Deno.env.get("CUTMIX_RUNS_DIR") || join(projectRoot(), "runs");
-}
-
 /** The directory `config` trains in under `runsDir`. */
-export function runDirectory(config: RunConfig, runsDir = defaultRunsDir()): string {
+export function runDirectory(config: RunConfig, runsDir: string): string {
+  if (typeof runsDir !== "string" || runsDir === "") {
+    throw new Error(`runsDir must be a non-empty path, got ${JSON.stringify(runsDir)}`);
+  }
   return join(runsDir, configHash(config));
 }
 
@@ -79,36 +72,25 @@ export function runDirectory(config: RunConfig, runsDir = defaultRunsDir()): str
  */
 export async function trainOrLoad(
   input: RunConfig | RunConfigInput,
-  options: TrainOrLoadOptions = {},
+  options: TrainOrLoadOptions,
 ): Promise<RunResult> {
   const config = resolveRunConfig(input);
   const hash = configHash(config);
-  const runDir = runDirectory(config, options.runsDir ?? defaultRunsDir());
-  const finalPath = join(runDir, RUN_FILES.final);
-  let final: FinalSummary | undefined;
+  const runDir = runDirectory(config, options.runsDir);
+  let finished;
   try {
-    final = JSON.parse(await Deno.readTextFile(finalPath)) as FinalSummary;
+    finished = await loadFinishedRun(config, runDir);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!(error instanceof RunDamagedError && options.retrainCorrupt)) throw error;
   }
-  if (final !== undefined) {
-    const model = createModel(config.model, config.seed);
-    try {
-      await loadModelWeights(model, join(runDir, RUN_FILES.checkpoint));
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    const text = await Deno.readTextFile(join(runDir, RUN_FILES.metrics));
-    const metrics = text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
-    return { model, config, hash, runDir, final, metrics, cached: true };
-  }
+  if (finished !== undefined) return { ...finished, config, hash, runDir, cached: true };
   const result = await trainRun(config, {
     runDir,
     data: options.data,
     cifar: options.cifar,
     onProgress: options.onProgress,
     onEpoch: options.onEpoch,
+    retrainCorrupt: options.retrainCorrupt,
   });
   return {
     model: result.model,

@@ -5,8 +5,9 @@ import type { ImageDataset } from "../../lib/data/dataset.ts";
 import { Random } from "../../lib/random.ts";
 import { readCheckpoint } from "../../lib/training/checkpoint.ts";
 import { configHash, resolveRunConfig, type RunConfigInput } from "../../lib/training/config.ts";
-import { type EpochMetrics, trainRun } from "../../lib/training/loop.ts";
+import { trainRun } from "../../lib/training/loop.ts";
 import { trainOrLoad } from "../../lib/training/runs.ts";
+import { type EpochMetrics, RunDamagedError } from "../../lib/training/run_dir.ts";
 
 /** 8×8 RGB images of 4 classes: class c is brighter in channel c % 3, plus noise. */
 function tinyDataset(name: string, perClass: number, seed: number): ImageDataset {
@@ -233,16 +234,16 @@ Deno.test("a run directory is locked while it trains; a stale lock is taken over
     const lock = join(dir, "lock");
     await Deno.writeTextFile(
       lock,
-      JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), since: "now" }),
+      JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), startedAt: "now", token: "a" }),
     );
     await assert.rejects(
       trainRun(config, { runDir: dir, data }),
-      /is being trained by process \d+/,
+      /lock is held by process \d+ on .* since now/,
     );
-    // A process id that cannot exist: the lock is stale.
+    // A process id that cannot exist on this host: the lock is stale.
     await Deno.writeTextFile(
       lock,
-      JSON.stringify({ pid: 2 ** 30, host: Deno.hostname(), since: "then" }),
+      JSON.stringify({ pid: 2 ** 30, host: Deno.hostname(), startedAt: "then", token: "b" }),
     );
     const { model } = await trainRun(config, { runDir: dir, data });
     model.dispose();
@@ -254,5 +255,78 @@ Deno.test("a run directory is locked while it trains; a stale lock is taken over
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a truncated or foreign checkpoint is refused with what to do, or retrained on request", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cutmix-damaged-" });
+  try {
+    const config = tinyConfig({ epochs: 2 });
+    const dir = join(root, "run");
+    const first = await trainRun(config, { runDir: dir, data, stopAfterEpochs: 1 });
+    first.model.dispose();
+    const checkpoint = join(dir, "checkpoint.bin");
+    const bytes = await Deno.readFile(checkpoint);
+    await Deno.writeFile(checkpoint, bytes.subarray(0, bytes.length - 100));
+    await assert.rejects(
+      trainRun(config, { runDir: dir, data }),
+      (e: unknown) =>
+        e instanceof RunDamagedError && e.file === checkpoint &&
+        e.message.includes(`${checkpoint} is damaged: `) &&
+        e.message.includes("(truncated") &&
+        e.message.includes(`delete ${dir} to train it from scratch`) &&
+        e.message.includes("--retrain-corrupt"),
+    );
+    // Another run's checkpoint in this directory (its recorded hash differs).
+    const other = tinyConfig({ epochs: 2, seed: 8 });
+    const otherRun = await trainRun(other, {
+      runDir: join(root, "other"),
+      data,
+      stopAfterEpochs: 1,
+    });
+    otherRun.model.dispose();
+    await Deno.copyFile(join(root, "other", "checkpoint.bin"), checkpoint);
+    await assert.rejects(
+      trainRun(config, { runDir: dir, data }),
+      new RegExp(`belongs to run "${configHash(other)}", not to ${configHash(config)}`),
+    );
+    const warnings: string[] = [];
+    const retrained = await trainRun(config, {
+      runDir: dir,
+      data,
+      retrainCorrupt: true,
+      runDirectory: { warn: (line) => warnings.push(line) },
+    });
+    retrained.model.dispose();
+    assert.match(warnings.join("\n"), /belongs to run .*; retraining from scratch/);
+    const straight = await trainRun(config, { runDir: join(root, "straight"), data });
+    straight.model.dispose();
+    assert.deepEqual(comparable(retrained.metrics), comparable(straight.metrics));
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.ok(names.some((n) => n.startsWith("checkpoint.bin.damaged-")), names.join());
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("trainOrLoad: a finished run with a damaged checkpoint throws, or retrains with retrainCorrupt", async () => {
+  const runsDir = await Deno.makeTempDir({ prefix: "cutmix-damaged-cache-" });
+  try {
+    const config = tinyConfig({ epochs: 1 });
+    const first = await trainOrLoad(config, { runsDir, data });
+    first.model.dispose();
+    const checkpoint = join(first.runDir, "checkpoint.bin");
+    await Deno.writeFile(checkpoint, new Uint8Array(10));
+    await assert.rejects(trainOrLoad(config, { runsDir, data }), RunDamagedError);
+    const again = await trainOrLoad(config, {
+      runsDir,
+      data,
+      retrainCorrupt: true,
+    });
+    again.model.dispose();
+    assert.equal(again.cached, false);
+    assert.deepEqual(again.final.test, first.final.test);
+  } finally {
+    await Deno.remove(runsDir, { recursive: true });
   }
 });

@@ -7,10 +7,15 @@
  * CIFAR-100), 7 (CIFAR-10), 8 (CutMix variants, CIFAR-100), 9 (weakly supervised localization),
  * 10 (transfer learning), 11 (FGSM on ImageNet), 12 (out-of-distribution detection, CIFAR-100).
  *
+ * Each table also maps our keys to its rows (`keys`: the {@link PaperMethod}s `baseline`, `cutout`,
+ * `mixup`, `cutmix`, and Table 8's variant names), so notebooks ask {@link paperValueFor} for
+ * "cutmix" instead of writing their own method → row mapping.
+ *
  * @example
  * ```ts
- * import { paperValue, TABLE7_CIFAR10 } from "./paper.ts";
+ * import { paperValue, paperValueFor, TABLE7_CIFAR10, TABLE9_WSOL } from "./paper.ts";
  * paperValue(TABLE7_CIFAR10, "+ CutMix", "top1Error"); // 2.88
+ * paperValueFor(TABLE9_WSOL, "cutmix", "cubLocAcc"); // 54.81 (row "ResNet-50 + CutMix")
  * ```
  * @module
  */
@@ -30,20 +35,31 @@ export interface PaperTable {
   /** Model, data and schedule the numbers come from. */
   readonly setting: string;
   readonly rows: readonly PaperRow[];
+  /** Our key (a {@link PaperMethod}, a Table 8 variant name) → the row's `method`. */
+  readonly keys: Readonly<Record<string, string>>;
 }
 
-/** The CIFAR recipe of Sec. 4.1.2 (Tables 5–8 and 12). */
-export const PAPER_CIFAR_RECIPE = Object.freeze({
-  batchSize: 64,
-  epochs: 300,
-  lr: 0.25,
-  lrDecayEpochs: [150, 225],
-  lrDecayFactor: 0.1,
-  model: "PyramidNet-200, widening α̃ = 240, 26.8M parameters",
-  cutoutSize: 16,
-  runs: 3,
-  reported: "the averaged best performances during training (three runs)",
+/** The four methods the paper compares everywhere. */
+export type PaperMethod = "baseline" | "cutout" | "mixup" | "cutmix";
+
+/** The methods in the paper's order. */
+export const PAPER_METHODS: readonly PaperMethod[] = ["baseline", "cutout", "mixup", "cutmix"];
+
+/** Human names, as the paper's tables write them. */
+export const METHOD_NAMES: Readonly<Record<PaperMethod, string>> = Object.freeze({
+  baseline: "Baseline",
+  cutout: "Cutout (16×16)",
+  mixup: "Mixup (α=1.0)",
+  cutmix: "CutMix (α=1, p=0.5)",
 });
+
+/** Keys for tables whose rows are the four methods under the names `rows` gives, in order. */
+function methodKeys(...rows: [string, string, string, string]): Record<PaperMethod, string> {
+  return Object.fromEntries(PAPER_METHODS.map((m, i) => [m, rows[i]])) as Record<
+    PaperMethod,
+    string
+  >;
+}
 
 /** Table 5: comparison of state-of-the-art regularization methods on CIFAR-100. */
 export const TABLE5_CIFAR100: PaperTable = Object.freeze({
@@ -67,6 +83,7 @@ export const TABLE5_CIFAR100: PaperTable = Object.freeze({
     { method: "+ CutMix", top1Error: 14.47, top5Error: 2.97 },
     { method: "+ CutMix + ShakeDrop", top1Error: 13.81, top5Error: 2.29 },
   ],
+  keys: methodKeys("Baseline", "+ Cutout", "+ Mixup (α=1.0)", "+ CutMix"),
 });
 
 /** Table 6: impact of CutMix on lighter architectures on CIFAR-100. */
@@ -80,6 +97,7 @@ export const TABLE6_LIGHTER: PaperTable = Object.freeze({
     { method: "ResNet-110", params: "1.1 M", top1Error: 23.14, top5Error: 5.95 },
     { method: "ResNet-110 + CutMix", params: "1.1 M", top1Error: 20.11, top5Error: 4.43 },
   ],
+  keys: {},
 });
 
 /** Table 7: impact of CutMix on CIFAR-10. */
@@ -94,6 +112,7 @@ export const TABLE7_CIFAR10: PaperTable = Object.freeze({
     { method: "+ Manifold Mixup (α=1.0)", top1Error: 3.15 },
     { method: "+ CutMix", top1Error: 2.88 },
   ],
+  keys: methodKeys("Baseline", "+ Cutout", "+ Mixup (α=1.0)", "+ CutMix"),
 });
 
 /** Table 8: performance of CutMix variants on CIFAR-100. */
@@ -110,6 +129,17 @@ export const TABLE8_VARIANTS_CIFAR100: PaperTable = Object.freeze({
     { method: "Scheduled CutMix", top1Error: 14.72, top5Error: 3.17 },
     { method: "Complete-label CutMix", top1Error: 15.17, top5Error: 3.10 },
   ],
+  keys: {
+    baseline: "Baseline",
+    cutmix: "Proposed (CutMix)",
+    "Baseline": "Baseline",
+    "CutMix": "Proposed (CutMix)",
+    "Center Gaussian CutMix": "Center Gaussian CutMix",
+    "Fixed-size CutMix": "Fixed-size CutMix",
+    "One-hot CutMix": "One-hot CutMix",
+    "Scheduled CutMix": "Scheduled CutMix",
+    "Complete-label CutMix": "Complete-label CutMix",
+  },
 });
 
 /** Table 9: weakly supervised object localization (top-1 localization accuracy, %). */
@@ -127,6 +157,12 @@ export const TABLE9_WSOL: PaperTable = Object.freeze({
     { method: "ResNet-50 + Cutout", cubLocAcc: 52.78, imagenetLocAcc: 46.69 },
     { method: "ResNet-50 + CutMix", cubLocAcc: 54.81, imagenetLocAcc: 47.25 },
   ],
+  keys: methodKeys(
+    "ResNet-50 + CAM",
+    "ResNet-50 + Cutout",
+    "ResNet-50 + Mixup",
+    "ResNet-50 + CutMix",
+  ),
 });
 
 /** Table 10: transfer of ImageNet-pretrained ResNet-50 backbones to detection and captioning. */
@@ -169,6 +205,7 @@ export const TABLE10_TRANSFER: PaperTable = Object.freeze({
       bleu4: 24.9,
     },
   ],
+  keys: methodKeys("ResNet-50 (Baseline)", "Cutout-trained", "Mixup-trained", "CutMix-trained"),
 });
 
 /** Table 11: top-1 accuracy (%) after an FGSM white-box attack on the ImageNet validation set. */
@@ -182,6 +219,7 @@ export const TABLE11_FGSM: PaperTable = Object.freeze({
     { method: "Cutout", top1Accuracy: 11.5 },
     { method: "CutMix", top1Accuracy: 31.0 },
   ],
+  keys: methodKeys("Baseline", "Cutout", "Mixup", "CutMix"),
 });
 
 /** Table 12: OOD detection with CIFAR-100-trained models, averaged over seven OOD sets (%). */
@@ -196,6 +234,7 @@ export const TABLE12_OOD: PaperTable = Object.freeze({
     { method: "Cutout", tnrAtTpr95: 18.8, auroc: 68.7, detectionAccuracy: 71.3 },
     { method: "CutMix", tnrAtTpr95: 69.0, auroc: 94.4, detectionAccuracy: 89.1 },
   ],
+  keys: methodKeys("Baseline", "Cutout", "Mixup", "CutMix"),
 });
 
 /**
@@ -214,4 +253,18 @@ export function paperValue(table: PaperTable, method: string, column: string): n
     throw new Error(`${table.table}, "${method}" has no number in column "${column}"`);
   }
   return value;
+}
+
+/**
+ * The number in `column` of the row our `key` stands for (`table.keys`), e.g. ("cutmix",
+ * "top1Error"). Throws naming the table and the keys it has when `key` is not one of them.
+ */
+export function paperValueFor(table: PaperTable, key: string, column: string): number {
+  const method = table.keys[key];
+  if (method === undefined) {
+    throw new Error(
+      `${table.table} has no row for "${key}" (keys: ${Object.keys(table.keys).join(", ")})`,
+    );
+  }
+  return paperValue(table, method, column);
 }

@@ -1,8 +1,9 @@
 /**
  * What each reproduction scale trains: the model, data, schedule and seeds behind every
  * notebook's numbers, and the paper's four methods (baseline, Cutout, Mixup, CutMix) with the
- * settings of Sec. 4.1.2. Notebooks that share a recipe share trained models through the runs
- * cache (lib/training/runs.ts): notebook 05 reuses what notebook 02 trained.
+ * settings of Sec. 4.1.2. Which runs each notebook trains from these is lib/experiments/run_list.ts;
+ * notebooks that share a recipe share trained models through the runs cache (notebook 05 reuses
+ * what notebook 02 trained).
  *
  * | scale | model | data | epochs | seeds (ablations) | time on 2 CPU cores |
  * |---|---|---|---|---|---|
@@ -30,18 +31,12 @@
  * ```
  * @module
  */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AugmentationConfig } from "../augment/config.ts";
-import { resolveRunConfig, type RunConfigInput } from "../training/config.ts";
-import { type EpochMetrics, type FinalSummary, loadRunData } from "../training/loop.ts";
 import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { formatEpoch, formatProgress } from "../training/progress.ts";
-import { trainOrLoad } from "../training/runs.ts";
-import type { ImageClassifier } from "../models/model.ts";
-import type { PredictLogits } from "../metrics/types.ts";
-import * as tf from "@tensorflow/tfjs-core";
+import { resolveRunConfig, type RunConfigInput } from "../training/config.ts";
+import { loadRunData } from "../training/loop.ts";
+import type { PaperMethod } from "./paper.ts";
 import { type ReproductionScale, SCALES } from "./scale.ts";
 
 /** A scale's training recipe for CIFAR experiments. */
@@ -137,20 +132,6 @@ export function cifarRecipe(
   };
 }
 
-/** The four methods the paper compares everywhere. */
-export type PaperMethod = "baseline" | "cutout" | "mixup" | "cutmix";
-
-/** The methods in the paper's order. */
-export const PAPER_METHODS: readonly PaperMethod[] = ["baseline", "cutout", "mixup", "cutmix"];
-
-/** Human names, as the paper's tables write them. */
-export const METHOD_NAMES: Readonly<Record<PaperMethod, string>> = Object.freeze({
-  baseline: "Baseline",
-  cutout: "Cutout (16×16)",
-  mixup: "Mixup (α=1.0)",
-  cutmix: "CutMix (α=1, p=0.5)",
-});
-
 /**
  * The methods' augmentation configs with the paper's CIFAR settings: Cutout 16 × 16 (Sec. 4.1.2),
  * Mixup α = 1 on every batch, CutMix α = 1 applied to a batch with probability 0.5 (the official
@@ -163,115 +144,6 @@ export function paperMethods(numClasses: number): Record<PaperMethod, Augmentati
     mixup: { kind: "mixup", numClasses, alpha: 1 },
     cutmix: { kind: "cutmix", numClasses, alpha: 1, prob: 0.5 },
   };
-}
-
-/** Where trained runs are cached: `CUTMIX_RUNS_DIR`, else `<project>/runs`. */
-export function runsDir(env: { get(name: string): string | undefined } = Deno.env): string {
-  const fromEnv = env.get("CUTMIX_RUNS_DIR");
-  if (fromEnv) return resolve(fromEnv);
-  return join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), "runs");
-}
-
-/** One trained (or cached) model of an experiment. */
-export interface TrainedRun {
-  /** The experiment's label for it (e.g. "cutmix"). */
-  readonly label: string;
-  readonly seed: number;
-  readonly model: ImageClassifier;
-  readonly final: FinalSummary;
-  readonly metrics: readonly EpochMetrics[];
-  /** True when it came from the runs cache. */
-  readonly cached: boolean;
-  /** Lowest test top-1 error over the evaluated epochs (the paper reports the best). */
-  readonly bestTop1Error: number;
-}
-
-/** Options of {@link trainAll}. */
-export interface TrainAllOptions {
-  /** Where progress lines go (default `console.log`, which a notebook shows as they come). */
-  log?: (line: string) => void;
-  /** The runs cache (default {@link runsDir}). */
-  runs?: string;
-  /** Seconds between progress lines inside an epoch (default 30; one line per epoch always). */
-  progressEverySeconds?: number;
-  /** Where CIFAR is on disk (default: the project's `data/`). */
-  cifar?: CifarLocation;
-}
-
-/**
- * Trains (or loads from the runs cache) one model per label × seed of `recipe`, printing a line
- * per epoch and, within long epochs, a progress line (step, loss, throughput, ETA) every
- * `progressEverySeconds`. The caller disposes the returned models.
- */
-export async function trainAll(
-  recipe: CifarRecipe,
-  augmentations: Readonly<Record<string, AugmentationConfig>>,
-  options: TrainAllOptions = {},
-): Promise<TrainedRun[]> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const every = options.progressEverySeconds ?? 30;
-  if (!(every > 0)) throw new Error(`options.progressEverySeconds must be > 0, got ${every}`);
-  const out: TrainedRun[] = [];
-  for (const [label, augmentation] of Object.entries(augmentations)) {
-    for (const seed of recipe.seeds) {
-      const started = performance.now();
-      let lastLine = started;
-      const run = await trainOrLoad({ ...recipe.config, augmentation, seed }, {
-        runsDir: options.runs ?? runsDir(),
-        cifar: options.cifar,
-        onProgress: (p) => {
-          const now = performance.now();
-          if (now - lastLine >= every * 1000 && p.step < p.stepsPerEpoch) {
-            lastLine = now;
-            log(`[${label} seed ${seed}] ${formatProgress(p)}`);
-          }
-        },
-        onEpoch: (m) => {
-          lastLine = performance.now();
-          log(`[${label} seed ${seed}] ${formatEpoch(m)}`);
-        },
-      });
-      const errors = run.metrics.map((m) => m.testTop1Error).filter((e): e is number => e !== null);
-      const bestTop1Error = errors.length ? Math.min(...errors) : run.final.test.top1Error;
-      log(
-        `[${label} seed ${seed}] ${
-          run.cached ? "from the runs cache" : "trained"
-        }: test top-1 error ` +
-          `${(100 * run.final.test.top1Error).toFixed(2)}% (best ${
-            (100 * bestTop1Error).toFixed(2)
-          }%) ` +
-          `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-      );
-      out.push({
-        label,
-        seed,
-        model: run.model,
-        final: run.final,
-        metrics: run.metrics,
-        cached: run.cached,
-        bestTop1Error,
-      });
-    }
-  }
-  return out;
-}
-
-/** Mean and sample standard deviation (0 for one value) of `values`. */
-export function meanStd(values: readonly number[]): { mean: number; std: number } {
-  if (values.length === 0) throw new Error("meanStd needs at least one value, got none");
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  const std = values.length > 1
-    ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
-    : 0;
-  return { mean, std };
-}
-
-/**
- * The model as the metrics' `PredictLogits`: inference mode (batch-norm running statistics),
- * logits only; the feature map the forward pass also returns is freed inside a `tf.tidy`.
- */
-export function predictLogitsOf(model: ImageClassifier): PredictLogits {
-  return (imagesNHWC) => tf.tidy(() => model.forward(imagesNHWC, { training: false }).logits);
 }
 
 /**

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  PAPER_METHODS,
   paperValue,
+  paperValueFor,
+  TABLE10_TRANSFER,
   TABLE11_FGSM,
   TABLE12_OOD,
   TABLE5_CIFAR100,
@@ -8,8 +11,10 @@ import {
   TABLE7_CIFAR10,
   TABLE8_VARIANTS_CIFAR100,
   TABLE9_WSOL,
-} from "../../lib/reports/paper.ts";
-import { cifarRecipe, meanStd, paperMethods, runsDir } from "../../lib/reports/recipes.ts";
+} from "../../lib/experiments/paper.ts";
+import { cifarRecipe, paperMethods } from "../../lib/experiments/recipes.ts";
+import { meanStd } from "../../lib/experiments/stats.ts";
+import { TABLE8_VARIANTS } from "../../lib/augment/config.ts";
 import { resolveRunConfig } from "../../lib/training/config.ts";
 import { validateAugmentationConfig } from "../../lib/augment/config.ts";
 
@@ -60,12 +65,40 @@ Deno.test("every scale's recipe and method resolves to a valid run config", () =
   );
 });
 
-Deno.test("meanStd and runsDir", () => {
+Deno.test("meanStd", () => {
   assert.deepEqual(meanStd([2]), { mean: 2, std: 0 });
   const { mean, std } = meanStd([1, 2, 3]);
   assert.equal(mean, 2);
   assert.equal(std, 1);
   assert.throws(() => meanStd([]), /at least one value/);
-  assert.equal(runsDir({ get: () => "/tmp/x" }), "/tmp/x");
-  assert.match(runsDir({ get: () => undefined }), /\/runs$/);
+});
+
+Deno.test("paperValueFor: our method keys name a row of every table that has the methods", () => {
+  assert.equal(paperValueFor(TABLE7_CIFAR10, "cutmix", "top1Error"), 2.88);
+  assert.equal(paperValueFor(TABLE5_CIFAR100, "mixup", "top1Error"), 15.63);
+  assert.equal(paperValueFor(TABLE9_WSOL, "baseline", "cubLocAcc"), 49.41);
+  assert.equal(paperValueFor(TABLE11_FGSM, "cutout", "top1Accuracy"), 11.5);
+  assert.equal(paperValueFor(TABLE12_OOD, "mixup", "auroc"), 49.3);
+  assert.equal(paperValueFor(TABLE10_TRANSFER, "cutmix", "ssdMap"), 77.6);
+  assert.equal(paperValueFor(TABLE8_VARIANTS_CIFAR100, "CutMix", "top1Error"), 14.47);
+  for (const table of [TABLE5_CIFAR100, TABLE7_CIFAR10, TABLE9_WSOL, TABLE11_FGSM, TABLE12_OOD]) {
+    for (const method of PAPER_METHODS) {
+      assert.ok(
+        table.rows.some((r) => r.method === table.keys[method]),
+        `${table.table} ${method}`,
+      );
+    }
+  }
+  for (const variant of Object.keys(TABLE8_VARIANTS)) {
+    assert.ok(
+      TABLE8_VARIANTS_CIFAR100.rows.some((r) =>
+        r.method === TABLE8_VARIANTS_CIFAR100.keys[variant]
+      ),
+      variant,
+    );
+  }
+  assert.throws(
+    () => paperValueFor(TABLE6_LIGHTER, "cutmix", "top1Error"),
+    /Table 6 has no row for "cutmix" \(keys: \)/,
+  );
 });

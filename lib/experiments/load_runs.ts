@@ -1,0 +1,116 @@
+/**
+ * A notebook's trained models: each {@link PlannedRun} loaded from the runs cache, where
+ * `deno task sweep run` put it. A run that is missing is trained here, in this process, with a
+ * message saying so (and printing a line per epoch), so a notebook still works on its own.
+ *
+ * @example
+ * ```ts
+ * import { loadRuns } from "./load_runs.ts";
+ * import { notebookRuns } from "./run_list.ts";
+ * const runs = await loadRuns(notebookRuns("02", "smoke"), { runsDir: "runs" });
+ * for (const run of runs) console.log(run.label, run.seed, run.bestTop1Error);
+ * for (const run of runs) run.model.dispose();
+ * ```
+ * @module
+ */
+import type { CifarLocation } from "../data/cifar.ts";
+import type { ImageClassifier } from "../models/model.ts";
+import { formatEpoch, formatProgress } from "../training/progress.ts";
+import { type EpochMetrics, type FinalSummary, inspectRunDirectory } from "../training/run_dir.ts";
+import { runDirectory, trainOrLoad } from "../training/runs.ts";
+import type { PlannedRun } from "./run_list.ts";
+
+/** One trained (or cached) model of a notebook. */
+export interface TrainedRun {
+  /** The group's label for it (e.g. "cutmix"). */
+  readonly label: string;
+  readonly group: string;
+  readonly seed: number;
+  readonly hash: string;
+  readonly model: ImageClassifier;
+  readonly final: FinalSummary;
+  readonly metrics: readonly EpochMetrics[];
+  /** True when it came from the runs cache. */
+  readonly cached: boolean;
+  /** Lowest test top-1 error over the evaluated epochs (the paper reports the best). */
+  readonly bestTop1Error: number;
+}
+
+/** Options of {@link loadRuns}. */
+export interface LoadRunsOptions {
+  /** The runs cache. */
+  readonly runsDir: string;
+  /** Where CIFAR is, for a run that must be trained (default: the project's `data/`). */
+  readonly cifar?: CifarLocation;
+  /** Where messages go (default `console.log`, which a notebook shows as they come). */
+  readonly log?: (line: string) => void;
+  /** Seconds between progress lines inside an epoch while training (default 30). */
+  readonly progressEverySeconds?: number;
+}
+
+/**
+ * Loads every run of `runs` from the cache, training those that are missing (with a message).
+ * The caller disposes the returned models.
+ */
+export async function loadRuns(
+  runs: readonly PlannedRun[],
+  options: LoadRunsOptions,
+): Promise<TrainedRun[]> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const every = options.progressEverySeconds ?? 30;
+  if (!(every > 0)) throw new Error(`options.progressEverySeconds must be > 0, got ${every}`);
+  const out: TrainedRun[] = [];
+  for (const run of runs) {
+    const name = `[${run.label} seed ${run.seed}]`;
+    const dir = runDirectory(run.config, options.runsDir);
+    const { state } = await inspectRunDirectory(dir);
+    if (state !== "done") {
+      log(
+        `${name} not in the runs cache (${dir}: ${state}); training it here, in this process. ` +
+          "`deno task sweep run` trains every run up front, in parallel.",
+      );
+    }
+    const started = performance.now();
+    let lastLine = started;
+    const result = await trainOrLoad(run.config, {
+      runsDir: options.runsDir,
+      cifar: options.cifar,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastLine >= every * 1000 && p.step < p.stepsPerEpoch) {
+          lastLine = now;
+          log(`${name} ${formatProgress(p)}`);
+        }
+      },
+      onEpoch: (m) => {
+        lastLine = performance.now();
+        log(`${name} ${formatEpoch(m)}`);
+      },
+    });
+    const errors = result.metrics.map((m) => m.testTop1Error).filter((e): e is number =>
+      e !== null
+    );
+    const bestTop1Error = errors.length ? Math.min(...errors) : result.final.test.top1Error;
+    if (!result.cached) {
+      log(
+        `${name} trained: test top-1 error ${(100 * result.final.test.top1Error).toFixed(2)}% ` +
+          `(best ${(100 * bestTop1Error).toFixed(2)}%) in ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+    out.push({
+      label: run.label,
+      group: run.group,
+      seed: run.seed,
+      hash: run.hash,
+      model: result.model,
+      final: result.final,
+      metrics: result.metrics,
+      cached: result.cached,
+      bestTop1Error,
+    });
+  }
+  const cached = out.filter((r) => r.cached).length;
+  log(`${out.length} run(s): ${cached} from the runs cache, ${out.length - cached} trained here`);
+  return out;
+}
