@@ -1,0 +1,665 @@
+/**
+ * `deno task sweep plan|run|status` — a reproduction's training runs as independent jobs.
+ *
+ *     deno task sweep plan [--scale S] [--only 02,03]        # every run: hash, cached?, cost
+ *     deno task sweep run [--engine local|slurm] [--workers N] [--threads-per-worker T]
+ *     deno task sweep status                                  # runs dir + squeue/sacct
+ *
+ * The runs are lib/experiments/run_list.ts's, deduplicated by config hash. `run` trains what is
+ * missing: with `--engine local` (default) in a pool of worker processes on this machine; with
+ * `--engine slurm` as one job array over the runs directory (a shared filesystem). Either way a
+ * killed sweep resumes where it was (runs cache + checkpoints), and every run's numbers are the
+ * same bits. See docs/sweeps.md.
+ *
+ * (`worker` is the internal subcommand one pool process or array task runs: it trains one run
+ * of a plan file and reports progress as `@sweep` lines.)
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { LockBusyError } from "../lib/io/lock.ts";
+import { writeFileAtomic } from "../lib/io/atomic_write.ts";
+import { parseScale, type ReproductionScale } from "../lib/experiments/scale.ts";
+import { experimentSettingsFromEnv } from "./experiment_env.ts";
+import { requestedBackend, useBackendFromEnv } from "./backend_env.ts";
+import { cifarLocationFromEnv } from "./data_env.ts";
+import { sweepRuns } from "../lib/experiments/run_list.ts";
+import {
+  estimateRate,
+  modelLabel,
+  type PlanEntry,
+  planSweep,
+  readPlanFile,
+  readThroughput,
+  recordThroughput,
+  runCost,
+  type SweepPlan,
+  type ThroughputSample,
+  writePlanFile,
+} from "../lib/experiments/plan.ts";
+import {
+  EVENT_PREFIX,
+  formatPoolStatus,
+  runPool,
+  type TaskResult,
+} from "../lib/experiments/pool.ts";
+import {
+  arrayStates,
+  type ArrayTaskState,
+  FINISHED_STATES,
+  slurmBatchScript,
+  slurmResources,
+  submitArray,
+} from "../lib/experiments/slurm.ts";
+import { canonicalJson } from "../lib/training/config.ts";
+import { formatDuration, formatEpoch } from "../lib/training/progress.ts";
+import { trainRun } from "../lib/training/loop.ts";
+import { runDirectory } from "../lib/training/runs.ts";
+
+const USAGE = `Usage: deno task sweep <plan|run|status> [options]
+
+  plan      list every run of the reproduction: config hash, state in the runs cache, images
+            left to train and estimated minutes (from rates measured on this machine)
+  run       train what is missing; exits non-zero if any run failed
+  status    every run's state from the runs directory, and the last Slurm job's tasks
+
+Common options
+  --scale S                 smoke | cpu | paper (default: CUTMIX_SCALE, else cpu)
+  --only 02,03              only these notebooks' runs
+  --runs-dir DIR            the runs cache (default: CUTMIX_RUNS_DIR, else runs/)
+
+run, local engine (default)
+  --workers N               worker processes (default: one per core)
+  --threads-per-worker T    TensorFlow threads per worker (default 1)
+  --retrain-corrupt         retrain a run whose checkpoint is damaged instead of failing it
+  --progress-every S        seconds between progress lines when not on a terminal (default 30)
+
+run --engine slurm (one job array; the runs dir must be on a filesystem the nodes share)
+  --partition P  --account A  --sbatch-flag FLAG (repeatable, verbatim)
+  --cpus-per-task N  --mem M  --time T     override the values derived from the cost estimate
+  --max-running N           at most N array tasks at once
+  --setup LINE              a shell line run before each task, e.g. "module load deno" (repeatable)
+  --deno PATH               Deno on the nodes (default: this one)
+  --wait                    wait for the array to finish, showing progress; exit non-zero if
+                            any task failed`;
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+
+function cores(): number {
+  return navigator.hardwareConcurrency || 1;
+}
+
+function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${flag} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+function runLabel(entry: Pick<PlanEntry, "uses">): string {
+  const u = entry.uses[0];
+  return `${u.notebook} ${u.label} seed ${u.seed}`;
+}
+
+function minutes(m: number | undefined): string {
+  return m === undefined ? "?" : m < 10 ? m.toFixed(1) : m.toFixed(0);
+}
+
+/** The plan as a table, with totals and the wall time at `workers` at once. */
+function printPlan(plan: SweepPlan, workers: number, threads: number): void {
+  const rows = plan.entries.map((e, i) => [
+    String(i + 1),
+    e.hash,
+    e.state + (e.state === "partial" ? ` ${e.epochsLogged}/${e.config.epochs}` : ""),
+    modelLabel(e.config),
+    e.imagesRemaining.toLocaleString("en-US"),
+    minutes(e.minutes),
+    e.uses.map((u) => `${u.notebook} ${u.label} s${u.seed}`).join("; "),
+  ]);
+  const header = ["#", "hash", "state", "model", "images left", "min", "used by"];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => c === 6 ? cell : cell.padEnd(widths[c])).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  const todo = plan.entries.filter((e) => e.state !== "done");
+  const known = todo.filter((e) => e.minutes !== undefined);
+  const serial = known.reduce((s, e) => s + e.minutes!, 0);
+  const longest = Math.max(0, ...known.map((e) => e.minutes!));
+  const wall = Math.max(serial / Math.max(1, Math.min(workers, todo.length)), longest);
+  const images = todo.reduce((s, e) => s + e.imagesRemaining, 0);
+  console.log(
+    `\n${plan.entries.length} runs: ${plan.entries.length - todo.length} in the runs cache ` +
+      `(${plan.runsDir}), ${todo.length} to train, ${images.toLocaleString("en-US")} images.`,
+  );
+  if (todo.length) {
+    const rate = known[0]?.rate;
+    console.log(
+      known.length === todo.length
+        ? `Estimate at ${workers} worker(s) × ${threads} thread(s): ${
+          formatDuration(wall * 60)
+        } wall (${formatDuration(serial * 60)} of run time; rate: ${rate?.source}).`
+        : `${todo.length - known.length} run(s) have no measured rate for their model yet ` +
+          `(rates come from finished sweep runs in ${plan.runsDir}/throughput.jsonl).`,
+    );
+  }
+}
+
+interface CommonArgs {
+  scale: ReproductionScale;
+  only?: string[];
+  runsDir: string;
+}
+
+function commonArgs(values: Record<string, unknown>): CommonArgs {
+  const settings = experimentSettingsFromEnv();
+  const only = (values.only as string | undefined)?.split(",").map((s) => s.trim()).filter(
+    Boolean,
+  );
+  return {
+    scale: values.scale === undefined
+      ? settings.scale
+      : parseScale(values.scale as string, "--scale"),
+    only,
+    runsDir: values["runs-dir"] ? resolve(values["runs-dir"] as string) : settings.runsDir,
+  };
+}
+
+function sweepDir(runsDir: string, scale: string, engine: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace(
+    "T",
+    "-",
+  );
+  return join(runsDir, "sweeps", `${stamp}-${scale}-${engine}`);
+}
+
+/** A pool's summary: what ran, the aggregate rate against one process using every core. */
+async function summarize(
+  plan: SweepPlan,
+  results: TaskResult[],
+  wallSeconds: number,
+  sessionImages: number,
+  how: { workers: number; threads: number },
+  dir: string,
+): Promise<void> {
+  const failed = results.filter((r) => !r.ok && !r.busy);
+  const busy = results.filter((r) => r.busy);
+  const aggregate = sessionImages / Math.max(wallSeconds, 1e-9);
+  const samples = await readThroughput(plan.runsDir);
+  const models = [...new Set(plan.entries.map((e) => canonicalJson(e.config.model)))];
+  const comparisons: string[] = [];
+  for (const model of models) {
+    const entry = plan.entries.find((e) => canonicalJson(e.config.model) === model)!;
+    const single = estimateRate(
+      samples.filter((s) => s.concurrent === 1 && s.threads === cores()),
+      entry.config,
+      { threads: cores(), concurrent: 1 },
+    );
+    const label = modelLabel(entry.config);
+    comparisons.push(
+      single
+        ? `${label}: pool ${aggregate.toFixed(0)} img/s vs one ${cores()}-thread process ` +
+          `${single.imagesPerSecond.toFixed(0)} img/s (${single.source}): ×${
+            (aggregate / single.imagesPerSecond).toFixed(2)
+          }`
+        : `${label}: pool ${aggregate.toFixed(0)} img/s; no single-process rate measured yet ` +
+          `(one comes from \`deno task sweep run --workers 1 --threads-per-worker ${cores()}\` on ` +
+          "runs not yet trained)",
+    );
+  }
+  const summary = {
+    finishedAt: new Date().toISOString(),
+    workers: how.workers,
+    threadsPerWorker: how.threads,
+    wallSeconds,
+    sessionImages,
+    aggregateImagesPerSecond: aggregate,
+    runs: results.map((r) => ({
+      hash: r.task.id,
+      label: r.task.label,
+      ok: r.ok,
+      busy: r.busy,
+      exitCode: r.exitCode,
+      seconds: r.seconds,
+      imagesTrained: r.imagesTrained,
+      log: r.logPath,
+    })),
+    comparisons,
+  };
+  await writeFileAtomic(join(dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  console.error(
+    `[sweep] ${results.length - failed.length - busy.length}/${results.length} trained in ` +
+      `${formatDuration(wallSeconds)} (${how.workers} worker(s) × ${how.threads} thread(s)); ` +
+      `${sessionImages.toLocaleString("en-US")} images, ${aggregate.toFixed(0)} img/s aggregate`,
+  );
+  for (const c of comparisons) console.error(`[sweep] ${c}`);
+  for (const r of busy) {
+    console.error(
+      `[sweep] BUSY ${r.task.label} (${r.task.id}): trained by another process; ${r.logPath}`,
+    );
+  }
+  for (const r of failed) {
+    console.error(
+      `[sweep] FAILED ${r.task.label} (${r.task.id}), exit ${r.exitCode}; log ${r.logPath}\n` +
+        (r.tail ?? "").split("\n").map((l) => `    | ${l}`).join("\n"),
+    );
+  }
+  console.error(`[sweep] summary: ${join(dir, "summary.json")}`);
+}
+
+async function runLocal(
+  plan: SweepPlan,
+  values: Record<string, unknown>,
+  scale: string,
+): Promise<number> {
+  const todo = plan.entries.filter((e) => e.state !== "done");
+  const workers = Math.min(
+    positiveInteger("workers", values.workers as string | undefined) ?? cores(),
+    Math.max(1, todo.length),
+  );
+  const threads = positiveInteger("threads-per-worker", values["threads-per-worker"] as string) ??
+    1;
+  if (todo.length === 0) {
+    console.error(
+      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
+    );
+    return 0;
+  }
+  const dir = sweepDir(plan.runsDir, scale, "local");
+  const planPath = join(dir, "plan.json");
+  await writePlanFile(planPath, plan.runsDir, todo);
+  console.error(
+    `[sweep] ${todo.length} of ${plan.entries.length} runs to train with ${workers} worker(s) × ` +
+      `${threads} thread(s); plan and logs in ${dir}`,
+  );
+  const tty = Deno.stderr.isTerminal();
+  const everyMs = tty ? 1000 : 1000 * Number(values["progress-every"] ?? 30);
+  let lastDraw = -Infinity;
+  let drawn = 0;
+  const encoder = new TextEncoder();
+  let lastLines: string[] = [];
+  const draw = (lines: string[], force = false) => {
+    lastLines = lines;
+    const now = performance.now();
+    if (!force && now - lastDraw < everyMs) return;
+    lastDraw = now;
+    const text = tty
+      ? (drawn ? `\x1b[${drawn}F` : "") + lines.map((l) => `${l}\x1b[K\n`).join("")
+      : lines.join("\n") + "\n";
+    Deno.stderr.writeSync(encoder.encode(text));
+    drawn = tty ? lines.length : 0;
+  };
+  const started = performance.now();
+  let sessionImages = 0;
+  const results = await runPool(
+    todo.map((e) => ({ id: e.hash, label: runLabel(e), imagesTotal: e.cost.imagesToTrain })),
+    {
+      workers,
+      command: (task) => ({
+        args: [
+          "run",
+          "-A",
+          join(root, "tools/sweep.ts"),
+          "worker",
+          "--plan",
+          planPath,
+          "--index",
+          String(todo.findIndex((e) => e.hash === task.id)),
+          "--concurrent",
+          String(workers),
+          ...(values["retrain-corrupt"] ? ["--retrain-corrupt"] : []),
+        ],
+        env: {
+          TF_NUM_INTRAOP_THREADS: String(threads),
+          TF_NUM_INTEROP_THREADS: "1",
+          NO_COLOR: "1",
+        },
+      }),
+      logPath: (task) => join(dir, "logs", `${task.id}.log`),
+      imagesDoneBefore: (task) => {
+        const e = todo.find((x) => x.hash === task.id)!;
+        return e.epochsLogged * e.cost.trainImages;
+      },
+      onStatus: (status) => {
+        sessionImages = status.sessionImages;
+        draw(formatPoolStatus(status));
+      },
+      onResult: (r) => {
+        const line = r.ok
+          ? `[sweep] done ${r.task.label} (${r.task.id}) in ${formatDuration(r.seconds)}`
+          : `[sweep] ${
+            r.busy ? "BUSY" : "FAILED"
+          } ${r.task.label} (${r.task.id}); log ${r.logPath}`;
+        if (tty && drawn) {
+          Deno.stderr.writeSync(encoder.encode(`\x1b[${drawn}F\x1b[J`));
+          drawn = 0;
+        }
+        Deno.stderr.writeSync(encoder.encode(line + "\n"));
+        draw(lastLines, true);
+      },
+    },
+  );
+  draw(lastLines, true);
+  await summarize(plan, results, (performance.now() - started) / 1000, sessionImages, {
+    workers,
+    threads,
+  }, dir);
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+async function runSlurm(
+  plan: SweepPlan,
+  values: Record<string, unknown>,
+  scale: string,
+): Promise<number> {
+  const todo = plan.entries.filter((e) => e.state !== "done");
+  if (todo.length === 0) {
+    console.error(
+      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
+    );
+    return 0;
+  }
+  const dir = sweepDir(plan.runsDir, scale, "slurm");
+  const planPath = join(dir, "plan.json");
+  await writePlanFile(planPath, plan.runsDir, todo);
+  const samples = await readThroughput(plan.runsDir);
+  const slowest = todo.map((e) => {
+    const rate = estimateRate(samples, e.config, { threads: 1, concurrent: 1 });
+    return rate ? e.imagesRemaining / rate.imagesPerSecond / 60 : undefined;
+  });
+  const memories = samples.filter((s) =>
+    todo.some((e) => canonicalJson(e.config.model) === s.model)
+  )
+    .map((s) => s.rssMiB).filter((m): m is number => m !== undefined);
+  const derived = slurmResources({
+    minutesAtOneThread: slowest.includes(undefined)
+      ? undefined
+      : Math.max(...(slowest as number[])),
+    peakMemoryMiB: memories.length ? Math.max(...memories) : undefined,
+    cpusPerTask: positiveInteger("cpus-per-task", values["cpus-per-task"] as string),
+  });
+  const resources = {
+    cpusPerTask: derived.cpusPerTask,
+    mem: (values.mem as string | undefined) ?? derived.mem,
+    time: (values.time as string | undefined) ?? derived.time,
+  };
+  const passEnv: Record<string, string> = {};
+  // sbatch exports the submitting environment by default; these are written into the script
+  // too, for sites that submit with --export=NONE.
+  const paths = ["CUTMIX_DATA_DIR", "CUTMIX_CIFAR10_ARCHIVE", "CUTMIX_CIFAR100_ARCHIVE"];
+  const names = ["CUTMIX_BACKEND", "CUTMIX_FUSED_KERNELS", "TF_ENABLE_ONEDNN_OPTS", ...paths];
+  for (const name of names) {
+    const v = Deno.env.get(name);
+    if (v) passEnv[name] = paths.includes(name) ? resolve(v) : v;
+  }
+  passEnv.NO_COLOR = "1";
+  const script = slurmBatchScript({
+    jobName: `cutmix-${scale}`,
+    tasks: todo.length,
+    resources,
+    workerCommand: [
+      (values.deno as string | undefined) ?? Deno.execPath(),
+      "run",
+      "-A",
+      join(root, "tools/sweep.ts"),
+      "worker",
+      "--plan",
+      planPath,
+      "--concurrent",
+      "1",
+      ...(values["retrain-corrupt"] ? ["--retrain-corrupt"] : []),
+    ],
+    workDir: root,
+    logDir: join(dir, "logs"),
+    partition: values.partition as string | undefined,
+    account: values.account as string | undefined,
+    gpu: requestedBackend() === "gpu",
+    maxRunning: positiveInteger("max-running", values["max-running"] as string),
+    extraFlags: (values["sbatch-flag"] as string[] | undefined) ?? [],
+    setup: (values.setup as string[] | undefined) ?? [],
+    env: passEnv,
+  });
+  await Deno.mkdir(join(dir, "logs"), { recursive: true });
+  const scriptPath = join(dir, "array.sbatch");
+  await writeFileAtomic(scriptPath, script);
+  const jobId = await submitArray(scriptPath);
+  const record = {
+    jobId,
+    planPath,
+    scriptPath,
+    logDir: join(dir, "logs"),
+    submittedAt: new Date().toISOString(),
+  };
+  await writeFileAtomic(join(dir, "slurm.json"), JSON.stringify(record, null, 2) + "\n");
+  await writeFileAtomic(
+    join(plan.runsDir, "sweeps", "latest-slurm.json"),
+    JSON.stringify(record, null, 2) + "\n",
+  );
+  console.error(
+    `[sweep] submitted job array ${jobId}: ${todo.length} task(s), --cpus-per-task=${resources.cpusPerTask} ` +
+      `--mem=${resources.mem} --time=${resources.time}; script ${scriptPath}`,
+  );
+  if (!values.wait) {
+    console.error(`[sweep] follow it with \`deno task sweep status --runs-dir ${plan.runsDir}\``);
+    return 0;
+  }
+  let last = "";
+  let lastPrint = -Infinity;
+  const started = performance.now();
+  for (;;) {
+    let states: ArrayTaskState[] = [];
+    try {
+      states = await arrayStates(jobId);
+    } catch (error) {
+      console.error(`[sweep] ${(error as Error).message}`);
+    }
+    const counts = new Map<string, number>();
+    for (const s of states) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+    const pending = todo.length - states.length;
+    const line = `[sweep] job ${jobId}: ` +
+      [...counts].map(([k, v]) => `${v} ${k.toLowerCase()}`).join(", ") +
+      (pending > 0 ? `, ${pending} not yet listed` : "") +
+      ` · elapsed ${formatDuration((performance.now() - started) / 1000)}`;
+    if (line.split(" · ")[0] !== last || performance.now() - lastPrint > 30_000) {
+      console.error(line);
+      last = line.split(" · ")[0];
+      lastPrint = performance.now();
+    }
+    const finished = states.filter((s) => FINISHED_STATES.includes(s.state));
+    if (states.length === todo.length && finished.length === todo.length) {
+      const bad = finished.filter((s) => s.state !== "COMPLETED");
+      for (const s of bad) {
+        console.error(
+          `[sweep] FAILED task ${s.index} (${runLabel(todo[s.index])}, ${todo[s.index].hash}): ` +
+            `${s.state} ${s.exitCode ?? ""}; log ${join(dir, "logs", `${jobId}_${s.index}.log`)}`,
+        );
+      }
+      console.error(
+        `[sweep] job ${jobId}: ${finished.length - bad.length}/${todo.length} completed`,
+      );
+      return bad.length ? 1 : 0;
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
+async function status(plan: SweepPlan): Promise<number> {
+  printPlan(plan, cores(), 1);
+  let record: { jobId: string; planPath: string; logDir: string } | undefined;
+  try {
+    record = JSON.parse(
+      await Deno.readTextFile(join(plan.runsDir, "sweeps", "latest-slurm.json")),
+    );
+  } catch {
+    return 0;
+  }
+  const planned = await readPlanFile(record!.planPath);
+  let states: ArrayTaskState[];
+  try {
+    states = await arrayStates(record!.jobId);
+  } catch (error) {
+    console.log(`\nlast Slurm job ${record!.jobId}: ${(error as Error).message}`);
+    return 0;
+  }
+  console.log(`\nlast Slurm job ${record!.jobId} (${planned.runs.length} tasks):`);
+  for (const s of states) {
+    const run = planned.runs[s.index];
+    console.log(
+      `  task ${s.index}: ${s.state}${
+        s.exitCode ? ` (exit ${s.exitCode})` : ""
+      } · run ${run?.hash} · ` +
+        `log ${join(record!.logDir, `${record!.jobId}_${s.index}.log`)}`,
+    );
+  }
+  return 0;
+}
+
+/** One pool process or array task: trains run `index` of a plan file. */
+async function worker(values: Record<string, unknown>): Promise<number> {
+  const plan = await readPlanFile(values.plan as string);
+  const index = Number(values.index);
+  const run = plan.runs[index];
+  if (!Number.isInteger(index) || run === undefined) {
+    throw new Error(`--index must be 0..${plan.runs.length - 1}, got ${values.index}`);
+  }
+  const emit = (event: unknown) => console.log(EVENT_PREFIX + JSON.stringify(event));
+  const cost = runCost(run.config);
+  const runDir = runDirectory(run.config, plan.runsDir);
+  const threads = Number(Deno.env.get("TF_NUM_INTRAOP_THREADS")) || cores();
+  const backendInfo = await useBackendFromEnv();
+  console.error(
+    `run ${run.hash} in ${runDir} on ${Deno.hostname()} (pid ${Deno.pid}, backend ${backendInfo.name}, ` +
+      `${threads} thread(s))`,
+  );
+  let lastEmit = -Infinity;
+  let sessionImages = 0;
+  let sessionSeconds = 0;
+  try {
+    const result = await trainRun(run.config, {
+      runDir,
+      cifar: cifarLocationFromEnv(),
+      retrainCorrupt: Boolean(values["retrain-corrupt"]),
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastEmit < 2000) return;
+        lastEmit = now;
+        emit({
+          kind: "progress",
+          imagesDone: p.epoch * cost.trainImages +
+            Math.min(cost.trainImages, p.step * run.config.batchSize),
+          imagesPerSecond: p.imagesPerSecond,
+          note: `epoch ${p.epoch + 1}/${p.epochs}`,
+        });
+      },
+      onEpoch: (m) => {
+        console.error(formatEpoch(m));
+        sessionImages += cost.trainImages;
+        sessionSeconds += cost.trainImages / m.imagesPerSecond;
+        emit({
+          kind: "progress",
+          imagesDone: m.epoch * cost.trainImages,
+          imagesPerSecond: sessionImages / sessionSeconds,
+          note: `epoch ${m.epoch}/${run.config.epochs} done`,
+        });
+      },
+    });
+    result.model.dispose();
+    if (sessionImages > 0) {
+      const sample: ThroughputSample = {
+        model: canonicalJson(run.config.model),
+        batchSize: run.config.batchSize,
+        threads,
+        concurrent: positiveInteger("concurrent", values.concurrent as string) ?? 1,
+        imagesPerSecond: sessionImages / sessionSeconds,
+        host: Deno.hostname(),
+        at: new Date().toISOString(),
+        rssMiB: Math.round(Deno.memoryUsage().rss / 2 ** 20),
+      };
+      await recordThroughput(plan.runsDir, sample);
+    }
+    console.error(
+      `run ${run.hash} done: test top-1 error ${(100 * result.final!.test.top1Error).toFixed(2)}%`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof LockBusyError) {
+      emit({ kind: "busy", message: error.message });
+      console.error(error.message);
+      return 3;
+    }
+    throw error;
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      scale: { type: "string" },
+      only: { type: "string" },
+      "runs-dir": { type: "string" },
+      engine: { type: "string", default: "local" },
+      workers: { type: "string" },
+      "threads-per-worker": { type: "string" },
+      "retrain-corrupt": { type: "boolean" },
+      "progress-every": { type: "string" },
+      partition: { type: "string" },
+      account: { type: "string" },
+      "sbatch-flag": { type: "string", multiple: true },
+      "cpus-per-task": { type: "string" },
+      mem: { type: "string" },
+      time: { type: "string" },
+      "max-running": { type: "string" },
+      setup: { type: "string", multiple: true },
+      deno: { type: "string" },
+      wait: { type: "boolean" },
+      plan: { type: "string" },
+      index: { type: "string" },
+      concurrent: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help || command === undefined || command === "help") {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "worker") return await worker(values);
+  const common = commonArgs(values);
+  const runs = sweepRuns(common.scale, common.only);
+  const workers = positiveInteger("workers", values.workers) ?? cores();
+  const threads = positiveInteger("threads-per-worker", values["threads-per-worker"]) ?? 1;
+  const plan = await planSweep(runs, {
+    runsDir: common.runsDir,
+    threads,
+    concurrent: Math.min(workers, Math.max(1, runs.length)),
+  });
+  switch (command) {
+    case "plan":
+      console.log(
+        `scale ${common.scale}${common.only ? `, notebooks ${common.only.join(", ")}` : ""}`,
+      );
+      printPlan(plan, workers, threads);
+      return 0;
+    case "status":
+      return await status(plan);
+    case "run":
+      if (values.engine === "local") return await runLocal(plan, values, common.scale);
+      if (values.engine === "slurm") return await runSlurm(plan, values, common.scale);
+      throw new Error(`--engine must be local or slurm, got "${values.engine}"`);
+    default:
+      throw new Error(`unknown subcommand "${command}": use plan, run or status (--help)`);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`[sweep] error: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(2);
+  }
+}
