@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  estimateRate,
+  planSweep,
+  readPlanFile,
+  readThroughput,
+  recordThroughput,
+  runCost,
+  type ThroughputSample,
+  writePlanFile,
+} from "../../lib/experiments/plan.ts";
+import { notebookRuns, sweepRuns } from "../../lib/experiments/run_list.ts";
+import { canonicalJson, configHash } from "../../lib/training/config.ts";
+
+Deno.test("run lists: notebooks share runs by hash, and a sweep trains each once", () => {
+  const main = notebookRuns("02", "cpu");
+  assert.equal(main.length, 8); // 4 methods × seeds 0, 1
+  assert.deepEqual(main.map((r) => `${r.label}/${r.seed}`).slice(0, 3), [
+    "baseline/0",
+    "baseline/1",
+    "cutout/0",
+  ]);
+  for (const r of main) assert.equal(r.hash, configHash(r.config));
+  assert.deepEqual(notebookRuns("05", "cpu").map((r) => r.hash), main.map((r) => r.hash));
+  // Table 8's "CutMix" and α = 1 are notebook 02's CutMix (seed 0).
+  const cutmix0 = main.find((r) => r.label === "cutmix" && r.seed === 0)!.hash;
+  assert.equal(
+    notebookRuns("03", "cpu", "variants").find((r) => r.label === "CutMix")!.hash,
+    cutmix0,
+  );
+  assert.equal(notebookRuns("03", "cpu", "alpha").find((r) => r.label === "α=1")!.hash, cutmix0);
+  // Level 0 feature-level CutMix is a run of its own (another kind), though it mixes the same.
+  assert.notEqual(
+    notebookRuns("04", "cpu", "levels").find((r) => r.label === "level 0")!.hash,
+    cutmix0,
+  );
+  // 8 of notebook 02, 5 variants, α 0.25 and 4, levels 0, 2, 4: the README's 18 models.
+  assert.equal(sweepRuns("cpu").length, 18);
+  assert.equal(sweepRuns("smoke").length, 13);
+  assert.equal(sweepRuns("cpu", ["02", "05"]).length, 8);
+  const shared = sweepRuns("cpu").find((r) => r.hash === cutmix0)!;
+  assert.deepEqual(
+    shared.uses.map((u) => `${u.notebook}:${u.group}:${u.label}`),
+    [
+      "01:cam:cutmix",
+      "02:methods:cutmix",
+      "03:variants:CutMix",
+      "03:alpha:α=1",
+      "04:references:CutMix",
+      "05:methods:cutmix",
+      "06:methods:cutmix",
+      "07:methods:cutmix",
+      "08:methods:cutmix",
+    ],
+  );
+  assert.throws(
+    () => notebookRuns("09", "cpu"),
+    /notebook "09" declares no runs \(notebooks with runs: 01, 02/,
+  );
+  assert.throws(
+    () => notebookRuns("03", "cpu", "nope"),
+    /no run group "nope" \(groups: variants, alpha\)/,
+  );
+});
+
+Deno.test("runCost counts the images a run trains and evaluates", () => {
+  const [smoke] = notebookRuns("02", "smoke");
+  assert.deepEqual(runCost(smoke.config), {
+    trainImages: 500, // 50 per class × 10
+    testImages: 200,
+    evaluations: 1, // every 2 epochs of 2
+    imagesToTrain: 1000,
+  });
+  const [cpu] = notebookRuns("02", "cpu");
+  assert.deepEqual(runCost(cpu.config), {
+    trainImages: 5000,
+    testImages: 10_000,
+    evaluations: 6,
+    imagesToTrain: 150_000,
+  });
+  assert.equal(runCost({ ...cpu.config, epochs: 31 }).evaluations, 7); // 6 + the last
+  assert.throws(
+    () => runCost({ ...cpu.config, dataset: "tiny" }),
+    /size of dataset "tiny" is unknown/,
+  );
+});
+
+const sample = (over: Partial<ThroughputSample>): ThroughputSample => ({
+  model: "m",
+  batchSize: 64,
+  threads: 1,
+  concurrent: 2,
+  imagesPerSecond: 100,
+  host: "h",
+  at: "2026-12-03T00:00:00Z",
+  ...over,
+});
+
+Deno.test("estimateRate takes the median of the closest samples, or none", () => {
+  const [run] = notebookRuns("02", "smoke");
+  const model = canonicalJson(run.config.model);
+  const samples = [
+    sample({ model, imagesPerSecond: 240 }),
+    sample({ model, imagesPerSecond: 260 }),
+    sample({ model, imagesPerSecond: 250 }),
+    sample({ model, threads: 2, concurrent: 1, imagesPerSecond: 350 }),
+    sample({ model, batchSize: 128, imagesPerSecond: 999 }),
+    sample({ imagesPerSecond: 5 }),
+  ];
+  assert.deepEqual(estimateRate(samples, run.config, { threads: 1, concurrent: 2 }), {
+    imagesPerSecond: 250,
+    source: "median of 3 run(s), 1 thread(s), 2 concurrent",
+  });
+  assert.equal(
+    estimateRate(samples, run.config, { threads: 2, concurrent: 1 })!.imagesPerSecond,
+    350,
+  );
+  assert.match(
+    estimateRate(samples, run.config, { threads: 1, concurrent: 4 })!.source,
+    /other concurrency/,
+  );
+  assert.equal(
+    estimateRate(samples, run.config, { threads: 4, concurrent: 1 })!.imagesPerSecond,
+    255,
+  );
+  assert.equal(estimateRate([], run.config, { threads: 1, concurrent: 1 }), undefined);
+});
+
+Deno.test("planSweep: cached, partial and missing runs, with minutes from the recorded rate", async () => {
+  const runsDir = await Deno.makeTempDir({ prefix: "cutmix-plan-" });
+  try {
+    const runs = sweepRuns("smoke", ["02"]);
+    const [done, partial] = runs;
+    await Deno.mkdir(join(runsDir, done.hash));
+    await Deno.writeTextFile(join(runsDir, done.hash, "final.json"), "{}");
+    await Deno.mkdir(join(runsDir, partial.hash));
+    await Deno.writeTextFile(join(runsDir, partial.hash, "checkpoint.bin"), "x");
+    await Deno.writeTextFile(join(runsDir, partial.hash, "metrics.jsonl"), '{"epoch":1}\n');
+    const model = canonicalJson(done.config.model);
+    await recordThroughput(runsDir, sample({ model, imagesPerSecond: 50 }));
+    await Deno.writeTextFile(join(runsDir, "throughput.jsonl"), '{"cut short', { append: true });
+    assert.equal((await readThroughput(runsDir)).length, 1);
+    const plan = await planSweep(runs, { runsDir, threads: 1, concurrent: 2 });
+    assert.deepEqual(plan.entries.map((e) => [e.state, e.epochsLogged, e.imagesRemaining]), [
+      ["done", 0, 0],
+      ["partial", 1, 500],
+      ["empty", 0, 1000],
+      ["empty", 0, 1000],
+    ]);
+    assert.equal(plan.entries[0].minutes, 0);
+    // 500 images + one evaluation of 200 test images at a third of a training image's cost.
+    assert.equal(plan.entries[1].minutes, (500 + 200 / 3) / 50 / 60);
+    assert.equal(plan.entries[2].minutes, (1000 + 200 / 3) / 50 / 60);
+    const path = join(runsDir, "sweeps", "x", "plan.json");
+    await writePlanFile(path, runsDir, plan.entries.slice(1));
+    const file = await readPlanFile(path);
+    assert.deepEqual(file.runs.map((r) => r.hash), runs.slice(1).map((r) => r.hash));
+    assert.deepEqual(file.runs[0].config, partial.config);
+  } finally {
+    await Deno.remove(runsDir, { recursive: true });
+  }
+});
