@@ -1,7 +1,10 @@
 /**
- * `deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports]`
+ * `deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports] [--no-sweep]
+ * [--workers N] [--threads-per-worker T]`
  *
- * Executes every `notebooks/NN-*.ipynb` with the Deno kernel through real Jupyter (nbclient, in
+ * First trains every run the notebooks need with `deno task sweep run` (a local pool of worker
+ * processes, tools/sweep.ts; what is in the runs cache is skipped, a killed sweep resumes), and
+ * stops if a run failed. Then executes every `notebooks/NN-*.ipynb` with the Deno kernel through real Jupyter (nbclient, in
  * the project's `.cache/venv`, with the project-local kernelspec; see tools/setup/jupyter.ts),
  * then exports each to a self-contained `<out>/NN-name.html` (nbconvert's lab template without
  * its CDN scripts: no require.js, MathJax or Mermaid, so a report opens offline) and writes
@@ -33,6 +36,8 @@ import { type IndexEntry, renderIndexPage } from "../lib/reports/index_page.ts";
 import { renderSummaryMarkdown } from "../lib/reports/summary_markdown.ts";
 import { loadResults, type SavedResults } from "../lib/reports/results.ts";
 import { type ReproductionScale, SCALES } from "../lib/experiments/scale.ts";
+import { NOTEBOOKS_WITH_RUNS } from "../lib/experiments/run_list.ts";
+import { experimentSettings } from "../lib/experiments/settings.ts";
 
 /** The marker that exempts a code cell from the "must have output" check. */
 export const NO_OUTPUT_MARKER = "// no-output";
@@ -187,6 +192,33 @@ export function selectNotebooks(names: readonly string[], only?: readonly string
   return notebooks.filter((name) => only.some((prefix) => name.startsWith(`${prefix}-`)));
 }
 
+/**
+ * Trains the runs of `notebooks` (numbers) at `scale` with `deno task sweep run` (local pool)
+ * into the runs cache the notebooks will read; returns its exit code.
+ */
+async function sweep(
+  root: string,
+  scale: ReproductionScale,
+  notebooks: readonly string[],
+  pool: { workers?: string; threads?: string },
+): Promise<number> {
+  const only = notebooks.filter((n) => NOTEBOOKS_WITH_RUNS.includes(n));
+  if (only.length === 0) return 0;
+  const { runsDir } = experimentSettings(Deno.env);
+  const args = ["run", "-A", join(root, "tools/sweep.ts"), "run", "--scale", scale];
+  args.push("--only", only.join(","), "--runs-dir", runsDir);
+  if (pool.workers) args.push("--workers", pool.workers);
+  if (pool.threads) args.push("--threads-per-worker", pool.threads);
+  console.error(`[reproduce] training the notebooks' runs first: deno ${args.join(" ")}`);
+  const status = await new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  return status.code;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -194,11 +226,17 @@ async function main(): Promise<number> {
       scale: { type: "string", default: "cpu" },
       only: { type: "string" },
       out: { type: "string", default: "reports" },
+      "no-sweep": { type: "boolean" },
+      workers: { type: "string" },
+      "threads-per-worker": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
-    console.log("deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports]");
+    console.log(
+      "deno task reproduce [--scale smoke|cpu|paper] [--only 01,02] [--out reports] [--no-sweep] " +
+        "[--workers N] [--threads-per-worker T]",
+    );
     return 0;
   }
   const scale = values.scale as ReproductionScale;
@@ -220,6 +258,19 @@ async function main(): Promise<number> {
     );
   }
   const jupyter = await ensureJupyter(root);
+  if (!values["no-sweep"]) {
+    const code = await sweep(root, scale, names.map((n) => n.slice(0, 2)), {
+      workers: values.workers,
+      threads: values["threads-per-worker"],
+    });
+    if (code !== 0) {
+      console.error(
+        `[reproduce] the sweep failed (exit ${code}): see its FAILED lines and logs above; ` +
+          "rerun to resume (trained runs are kept), or pass --no-sweep to train in the notebooks",
+      );
+      return 1;
+    }
+  }
   await Deno.mkdir(join(out, "executed"), { recursive: true });
   const machine = describeMachine();
   console.error(

@@ -52,6 +52,7 @@ import {
   submitArray,
 } from "../lib/experiments/slurm.ts";
 import { canonicalJson } from "../lib/training/config.ts";
+import { inspectRunDirectory } from "../lib/training/run_dir.ts";
 import { formatDuration, formatEpoch } from "../lib/training/progress.ts";
 import { trainRun } from "../lib/training/loop.ts";
 import { runDirectory } from "../lib/training/runs.ts";
@@ -449,40 +450,55 @@ async function runSlurm(
   let lastPrint = -Infinity;
   const started = performance.now();
   for (;;) {
-    let states: ArrayTaskState[] = [];
-    try {
-      states = await arrayStates(jobId);
-    } catch (error) {
-      console.error(`[sweep] ${(error as Error).message}`);
-    }
+    const states = await taskStates(jobId, todo.map((e) => e.runDir));
     const counts = new Map<string, number>();
     for (const s of states) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
-    const pending = todo.length - states.length;
     const line = `[sweep] job ${jobId}: ` +
       [...counts].map(([k, v]) => `${v} ${k.toLowerCase()}`).join(", ") +
-      (pending > 0 ? `, ${pending} not yet listed` : "") +
       ` · elapsed ${formatDuration((performance.now() - started) / 1000)}`;
     if (line.split(" · ")[0] !== last || performance.now() - lastPrint > 30_000) {
       console.error(line);
       last = line.split(" · ")[0];
       lastPrint = performance.now();
     }
-    const finished = states.filter((s) => FINISHED_STATES.includes(s.state));
-    if (states.length === todo.length && finished.length === todo.length) {
-      const bad = finished.filter((s) => s.state !== "COMPLETED");
+    if (states.every((s) => FINISHED_STATES.includes(s.state))) {
+      const bad = states.filter((s) => s.state !== "COMPLETED");
       for (const s of bad) {
         console.error(
           `[sweep] FAILED task ${s.index} (${runLabel(todo[s.index])}, ${todo[s.index].hash}): ` +
             `${s.state} ${s.exitCode ?? ""}; log ${join(dir, "logs", `${jobId}_${s.index}.log`)}`,
         );
       }
-      console.error(
-        `[sweep] job ${jobId}: ${finished.length - bad.length}/${todo.length} completed`,
-      );
+      console.error(`[sweep] job ${jobId}: ${states.length - bad.length}/${todo.length} completed`);
       return bad.length ? 1 : 0;
     }
     await new Promise((r) => setTimeout(r, 3000));
   }
+}
+
+/**
+ * The state of every task of array `jobId` (task i trains `runDirs[i]`): from sacct and squeue,
+ * and for a task neither lists (it left the queue, and accounting is off) from its run
+ * directory: COMPLETED when its final.json is there, else FAILED.
+ */
+async function taskStates(jobId: string, runDirs: readonly string[]): Promise<ArrayTaskState[]> {
+  let listed: ArrayTaskState[] = [];
+  try {
+    listed = await arrayStates(jobId);
+  } catch (error) {
+    console.error(`[sweep] ${(error as Error).message}`);
+  }
+  const out: ArrayTaskState[] = [];
+  for (const [index, runDir] of runDirs.entries()) {
+    const known = listed.find((s) => s.index === index);
+    if (known) {
+      out.push(known);
+      continue;
+    }
+    const { state } = await inspectRunDirectory(runDir);
+    out.push({ index, state: state === "done" ? "COMPLETED" : "FAILED", exitCode: "(runs dir)" });
+  }
+  return out;
 }
 
 async function status(plan: SweepPlan): Promise<number> {
@@ -496,21 +512,17 @@ async function status(plan: SweepPlan): Promise<number> {
     return 0;
   }
   const planned = await readPlanFile(record!.planPath);
-  let states: ArrayTaskState[];
-  try {
-    states = await arrayStates(record!.jobId);
-  } catch (error) {
-    console.log(`\nlast Slurm job ${record!.jobId}: ${(error as Error).message}`);
-    return 0;
-  }
+  const states = await taskStates(
+    record!.jobId,
+    planned.runs.map((r) => runDirectory(r.config, planned.runsDir)),
+  );
   console.log(`\nlast Slurm job ${record!.jobId} (${planned.runs.length} tasks):`);
   for (const s of states) {
-    const run = planned.runs[s.index];
     console.log(
-      `  task ${s.index}: ${s.state}${
-        s.exitCode ? ` (exit ${s.exitCode})` : ""
-      } · run ${run?.hash} · ` +
-        `log ${join(record!.logDir, `${record!.jobId}_${s.index}.log`)}`,
+      `  task ${s.index}: ${s.state}${s.exitCode ? ` (exit ${s.exitCode})` : ""} · run ` +
+        `${planned.runs[s.index].hash} · log ${
+          join(record!.logDir, `${record!.jobId}_${s.index}.log`)
+        }`,
     );
   }
   return 0;

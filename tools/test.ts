@@ -6,12 +6,16 @@
  *    headless, through real Jupyter, with its own runs cache), then `deno task check-reports` on
  *    those reports in headless Chromium — skipped with a warning when no Chromium could be had,
  *    except under CI=true, where that fails;
+ *    then the Slurm stage (tools/test/slurm_stage.ts): the smoke sweep through a real single-node
+ *    Slurm job array, checked bit for bit against the local pool (installed with apt when root;
+ *    skipped with a warning where Slurm cannot be had, a failure under CI=true);
  * 4. a closing line `tests: N passed, N failed` (the library's tests, plus one per report stage).
  * Stops at the first failing stage and exits non-zero.
  * @module
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { slurmStage } from "./test/slurm_stage.ts";
 
 const root = join(import.meta.dirname!, "..");
 const deno = Deno.execPath();
@@ -116,6 +120,17 @@ if (!unitOnly) {
   if (!existsSync(join(reports, "index.html"))) {
     console.error(`reproduce wrote no ${reports}/index.html`);
     Deno.exit(1);
+  }
+  console.log("\n=== sweep through Slurm (tools/test/slurm_stage.ts)");
+  const slurm = await slurmStage({ root, work: smokeDir, deno, ci: Deno.env.get("CI") === "true" });
+  if (slurm.status === "failed") {
+    console.error(`\n=== sweep through Slurm FAILED: ${slurm.message}`);
+    Deno.exit(1);
+  } else if (slurm.status === "skipped") {
+    console.warn(`\n=== sweep through Slurm: SKIPPED (${slurm.message})`);
+  } else {
+    console.log(`=== sweep through Slurm: ${slurm.message}`);
+    passed++;
   }
 }
 console.log(`tests: ${passed} passed, ${counts.failed} failed`);
