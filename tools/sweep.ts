@@ -496,7 +496,11 @@ async function taskStates(jobId: string, runDirs: readonly string[]): Promise<Ar
       continue;
     }
     const { state } = await inspectRunDirectory(runDir);
-    out.push({ index, state: state === "done" ? "COMPLETED" : "FAILED", exitCode: "(runs dir)" });
+    out.push({
+      index,
+      state: state === "done" ? "COMPLETED" : "FAILED",
+      exitCode: "from the runs dir",
+    });
   }
   return out;
 }
@@ -519,7 +523,9 @@ async function status(plan: SweepPlan): Promise<number> {
   console.log(`\nlast Slurm job ${record!.jobId} (${planned.runs.length} tasks):`);
   for (const s of states) {
     console.log(
-      `  task ${s.index}: ${s.state}${s.exitCode ? ` (exit ${s.exitCode})` : ""} · run ` +
+      `  task ${s.index}: ${s.state}${
+        s.exitCode ? (s.exitCode.includes(":") ? ` (exit ${s.exitCode})` : ` (${s.exitCode})`) : ""
+      } · run ` +
         `${planned.runs[s.index].hash} · log ${
           join(record!.logDir, `${record!.jobId}_${s.index}.log`)
         }`,
