@@ -37,7 +37,7 @@ import { renderSummaryMarkdown } from "../lib/reports/summary_markdown.ts";
 import { loadResults, type SavedResults } from "../lib/reports/results.ts";
 import { type ReproductionScale, SCALES } from "../lib/experiments/scale.ts";
 import { NOTEBOOKS_WITH_RUNS } from "../lib/experiments/run_list.ts";
-import { experimentSettings } from "../lib/experiments/settings.ts";
+import { experimentSettingsFromEnv } from "./experiment_env.ts";
 
 /** The marker that exempts a code cell from the "must have output" check. */
 export const NO_OUTPUT_MARKER = "// no-output";
@@ -204,7 +204,7 @@ async function sweep(
 ): Promise<number> {
   const only = notebooks.filter((n) => NOTEBOOKS_WITH_RUNS.includes(n));
   if (only.length === 0) return 0;
-  const { runsDir } = experimentSettings(Deno.env);
+  const { runsDir } = experimentSettingsFromEnv();
   const args = ["run", "-A", join(root, "tools/sweep.ts"), "run", "--scale", scale];
   args.push("--only", only.join(","), "--runs-dir", runsDir);
   if (pool.workers) args.push("--workers", pool.workers);
