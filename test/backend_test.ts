@@ -3,8 +3,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Rank, Scalar, Tensor4D, Variable } from "@tensorflow/tfjs-node";
 import { backendInfo, tf } from "../lib/backend.ts";
+import { testWhen } from "./_skip.ts";
 
 const root = join(import.meta.dirname!, "..");
+
+/** Why the native-only tests cannot run here (they need lib/backend.ts's native TensorFlow). */
+const NO_NATIVE = `native TensorFlow is not active (${
+  backendInfo.fallbackReason ?? `CUTMIX_BACKEND=${backendInfo.requested}`
+}): run ./run setup`;
 
 Deno.test("backend: reports which backend the suite runs on", () => {
   console.log(
@@ -14,25 +20,30 @@ Deno.test("backend: reports which backend the suite runs on", () => {
   assert.equal(tf.getBackend(), backendInfo.name);
 });
 
-Deno.test("backend: native TensorFlow is active when setup built it", () => {
-  const record = join(root, ".cache/backend.json");
-  if (!existsSync(record) || backendInfo.requested === "cpu") {
-    console.log("no .cache/backend.json (setup did not build native TensorFlow): not required");
-    return;
-  }
-  const built = JSON.parse(Deno.readTextFileSync(record));
-  assert.equal(
-    backendInfo.native,
-    true,
-    `setup built ${built.packageName} (${built.method}) but the backend is ${backendInfo.name}: ` +
-      (backendInfo.fallbackReason ?? ""),
-  );
-  assert.equal(tf.getBackend(), "tensorflow");
-});
+const backendRecord = join(root, ".cache/backend.json");
 
-Deno.test({
+testWhen(
+  existsSync(backendRecord) && backendInfo.requested !== "cpu",
+  backendInfo.requested === "cpu"
+    ? "CUTMIX_BACKEND=cpu: native TensorFlow not asked for"
+    : "no .cache/backend.json: setup did not build native TensorFlow (run ./run setup)",
+  {
+    name: "backend: native TensorFlow is active when setup built it",
+    fn: () => {
+      const built = JSON.parse(Deno.readTextFileSync(backendRecord));
+      assert.equal(
+        backendInfo.native,
+        true,
+        `setup built ${built.packageName} (${built.method}) but the backend is ${backendInfo.name}: ` +
+          (backendInfo.fallbackReason ?? ""),
+      );
+      assert.equal(tf.getBackend(), "tensorflow");
+    },
+  },
+);
+
+testWhen(backendInfo.native, NO_NATIVE, {
   name: "backend: native TensorFlow runs with oneDNN unless the user turned it off",
-  ignore: !backendInfo.native,
   async fn() {
     // TensorFlow prints this banner when it loads with oneDNN on; the variable is read only then,
     // so the check needs a fresh process without the variable.
@@ -68,9 +79,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(backendInfo.native, NO_NATIVE, {
   name: "backend: oneDNN's conv-gradient primitives are cached unless the user chose otherwise",
-  ignore: !backendInfo.native,
   async fn() {
     const load = async (memUse: string | undefined) => {
       const env = Deno.env.toObject();
