@@ -20,11 +20,13 @@ import { fileURLToPath } from "node:url";
 import type { Job, JobResult } from "./worker.ts";
 import { median } from "./stats.ts";
 import { cpuLabel } from "../lib/reports/machine.ts";
+import { projectTorchVenv } from "../tools/setup/torch.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
 const OUT_DIR = join(BENCH_DIR, "out");
-const VENV = join(ROOT, ".cache", "venv-bench");
+// The project venv once `./run setup --for test` put torch there (one torch per machine).
+const VENV = projectTorchVenv(ROOT) ?? join(ROOT, ".cache", "venv-bench");
 const VENV_PYTHON = join(VENV, "bin", "python");
 const SECTIONS = ["train", "paired", "infer", "cutmix", "pipeline", "profile"] as const;
 type Section = typeof SECTIONS[number];

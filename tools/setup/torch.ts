@@ -55,6 +55,20 @@ export function torchIndexArguments(
   return local.length > 0 ? local : ["--extra-index-url", TORCH_CPU_INDEX];
 }
 
+/**
+ * `.cache/venv` (absolute) when {@link ensureTorch} has installed torch there, else undefined: how
+ * the bench finds the project's torch without importing it.
+ */
+export function projectTorchVenv(root: string): string | undefined {
+  try {
+    return Deno.statSync(join(root, PROJECT_VENV_DIR, STAMP_NAME)).isFile
+      ? join(root, PROJECT_VENV_DIR)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Torch's version as `python` imports it, or undefined when it does not import. */
 async function importedTorchVersion(python: string): Promise<string | undefined> {
   const probe = await runQuiet(python, ["-c", "import torch; print(torch.__version__)"]);
