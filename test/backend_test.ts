@@ -5,8 +5,14 @@ import type { Rank, Scalar, Tensor4D, Variable } from "@tensorflow/tfjs-core";
 import { currentBackend, useBackend } from "../lib/backend.ts";
 import { backendOptionsFromEnv } from "../tools/backend_env.ts";
 import { backendInfo, tf } from "./_backend.ts";
+import { testWhen } from "./_skip.ts";
 
 const root = join(import.meta.dirname!, "..");
+
+/** Why the native-only tests cannot run here (they need lib/backend.ts's native TensorFlow). */
+const NO_NATIVE = `native TensorFlow is not active (${
+  backendInfo.fallbackReason ?? `CUTMIX_BACKEND=${backendInfo.requested}`
+}): run ./run setup`;
 
 Deno.test("backend: reports which backend the suite runs on", () => {
   console.log(
@@ -16,21 +22,7 @@ Deno.test("backend: reports which backend the suite runs on", () => {
   assert.equal(tf.getBackend(), backendInfo.name);
 });
 
-Deno.test("backend: native TensorFlow is active when setup built it", () => {
-  const record = join(root, ".cache/backend.json");
-  if (!existsSync(record) || backendInfo.requested === "cpu") {
-    console.log("no .cache/backend.json (setup did not build native TensorFlow): not required");
-    return;
-  }
-  const built = JSON.parse(Deno.readTextFileSync(record));
-  assert.equal(
-    backendInfo.native,
-    true,
-    `setup built ${built.packageName} (${built.method}) but the backend is ${backendInfo.name}: ` +
-      (backendInfo.fallbackReason ?? ""),
-  );
-  assert.equal(tf.getBackend(), "tensorflow");
-});
+const backendRecord = join(root, ".cache/backend.json");
 
 /** Runs `code` with `deno eval` in a fresh process (TensorFlow reads its variables once). */
 async function evalFresh(
@@ -57,9 +49,28 @@ async function evalFresh(
 
 const backendEnv = JSON.stringify(join(root, "tools/backend_env.ts"));
 
-Deno.test({
+testWhen(
+  existsSync(backendRecord) && backendInfo.requested !== "cpu",
+  backendInfo.requested === "cpu"
+    ? "CUTMIX_BACKEND=cpu: native TensorFlow not asked for"
+    : "no .cache/backend.json: setup did not build native TensorFlow (run ./run setup)",
+  {
+    name: "backend: native TensorFlow is active when setup built it",
+    fn: () => {
+      const built = JSON.parse(Deno.readTextFileSync(backendRecord));
+      assert.equal(
+        backendInfo.native,
+        true,
+        `setup built ${built.packageName} (${built.method}) but the backend is ${backendInfo.name}: ` +
+          (backendInfo.fallbackReason ?? ""),
+      );
+      assert.equal(tf.getBackend(), "tensorflow");
+    },
+  },
+);
+
+testWhen(backendInfo.native, NO_NATIVE, {
   name: "backend: native TensorFlow runs with oneDNN unless the user turned it off",
-  ignore: !backendInfo.native,
   async fn() {
     // TensorFlow prints this banner when it loads with oneDNN on.
     const banner = "oneDNN custom operations are on";
@@ -75,9 +86,8 @@ console.log(JSON.stringify([info.oneDnn, info.oneDnnEnabled, Deno.env.get("TF_EN
   },
 });
 
-Deno.test({
+testWhen(backendInfo.native, NO_NATIVE, {
   name: "backend: oneDNN's conv-gradient primitives are cached unless the user chose otherwise",
-  ignore: !backendInfo.native,
   async fn() {
     const code = `const { useBackendFromEnv } = await import(${backendEnv});
 const info = await useBackendFromEnv();

@@ -13,8 +13,14 @@ import {
 import { batchNorm, batchNormRelu, conv2d, ParameterStore } from "../lib/models/layers.ts";
 import { softTargetCrossEntropy } from "../lib/training/loss.ts";
 import { Random } from "../lib/random.ts";
+import { testWhen } from "./_skip.ts";
 
 const native = backendInfo.native;
+
+/** Why the native-only tests cannot run here (they need lib/backend.ts's native TensorFlow). */
+const NO_NATIVE = `native TensorFlow is not active (${
+  backendInfo.fallbackReason ?? `CUTMIX_BACKEND=${backendInfo.requested}`
+}): run ./run setup`;
 
 /** Runs `body` with lib/'s fused kernels off (the plain tfjs compositions), then restores. */
 function withPlainKernels<T>(body: () => T): T {
@@ -30,9 +36,8 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "native kernels: active on native TensorFlow, off with setFusedKernels(false)",
-  ignore: !native,
   async fn() {
     assert.equal(fusedKernelsActive(), true);
     assert.equal(withPlainKernels(fusedKernelsActive), false);
@@ -57,9 +62,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "layers.batchNorm: fused and plain agree on outputs, running stats and gradients",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     for (const seed of [1, 2, 3]) {
@@ -103,9 +107,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "batchNormTrain on a hand-made case: exact normalisation, ReLU and running averages",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
@@ -128,9 +131,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "fused ReLU: gradient 1 where the output is positive, else 0",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     const g = tf.tidy(() =>
@@ -141,9 +143,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "softTargetCrossEntropy: fused and plain agree on value and gradient",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
@@ -173,10 +174,9 @@ function assertAgree(label: string, fused: Record<string, Tensor>, plain: Record
   }
 }
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name:
     "layers.batchNormRelu: fused (one kernel with oneDNN) and plain agree, stats and gradients too",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     // 7 channels: Eigen's kernels on an AVX2 CPU (padded oneDNN on AVX-512), 20: a multiple of
@@ -215,9 +215,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "layers.conv2d: fused conv kernel and plain agree on output and both gradients",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     // [kernel, stride, height, width]: 3×3 stride 1 (SAME), 3×3 stride 2 (EXPLICIT, odd and even
@@ -247,9 +246,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "addRelu: relu(a + b), one gradient for both summands, also when a summand is reused",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
@@ -271,9 +269,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "globalAveragePool: mean over H and W; gradient dy / (H·W) at every pixel",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
@@ -289,9 +286,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_NATIVE, {
   name: "batchNormPlan: oneDNN for multiples of 4, Eigen otherwise, only with oneDNN on",
-  ignore: !native,
   fn() {
     const on = backendInfo.oneDnnEnabled && backendInfo.requested !== "gpu";
     assert.equal(batchNormPlan(16), on ? "oneDnn" : "default");

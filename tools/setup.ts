@@ -6,8 +6,9 @@
  *   backend chosen by CUTMIX_BACKEND (see tools/backend_env.ts and tools/setup/tensorflow.ts);
  * - `--for reproduce` and `--for test`: a project-local Python venv with Jupyter's
  *   nbclient/nbconvert and a project-local Deno kernelspec (tools/setup/jupyter.ts);
- * - `--for test`: also Chromium for the report browser test (tools/setup/chromium.ts), when the
- *   machine has it or can install it.
+ * - `--for test`: also torch (CPU, pinned) in the same venv for the PyTorch parity tests
+ *   (tools/setup/torch.ts), and Chromium for the report browser test (tools/setup/chromium.ts),
+ *   when the machine has it or can install it.
  *
  * Everything goes under the project's .cache/ and node_modules/ (plus Deno's own cache in
  * $DENO_DIR, and pip's in $HOME); nothing is installed system-wide except Chromium via apt.
@@ -18,6 +19,7 @@ import { join } from "node:path";
 import { ensureChromium } from "./setup/chromium.ts";
 import { ensureJupyter } from "./setup/jupyter.ts";
 import { ensureNativeBackend } from "./setup/tensorflow.ts";
+import { ensureTorch } from "./setup/torch.ts";
 import { log, run } from "./setup/util.ts";
 import { requestedBackend } from "./backend_env.ts";
 
@@ -61,7 +63,10 @@ try {
     await ensureNativeBackend(root, backend);
   }
   if (values.for === "reproduce" || values.for === "test") await ensureJupyter(root);
-  if (values.for === "test") await ensureChromium();
+  if (values.for === "test") {
+    await ensureTorch(root);
+    await ensureChromium();
+  }
 } catch (error) {
   console.error(`[setup] FAILED: ${error instanceof Error ? error.message : error}`);
   Deno.exit(1);

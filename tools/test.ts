@@ -9,12 +9,18 @@
  *    then the Slurm stage (tools/test/slurm_stage.ts): the smoke sweep through a real single-node
  *    Slurm job array, checked bit for bit against the local pool (installed with apt when root;
  *    skipped with a warning where Slurm cannot be had, a failure under CI=true);
- * 4. a closing line `tests: N passed, N failed` (the library's tests, plus one per report stage).
+ * 4. a closing line `tests: N passed, N failed, N skipped` (the library's tests, plus one per
+ *    report stage).
  * Stops at the first failing stage and exits non-zero.
+ *
+ * Skips: a test may be skipped only through test/_skip.ts, which names the reason; every skip is
+ * listed with its reason after the tests. Outside CI that is a warning. Under `CI=true` a skip
+ * fails (test/_skip.ts makes it a failing test), and so does any test deno reports as ignored.
  * @module
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { parseSkipLines, skipsFail } from "../test/_skip.ts";
 import { slurmStage } from "./test/slurm_stage.ts";
 
 const root = join(import.meta.dirname!, "..");
@@ -49,19 +55,42 @@ async function stage(
   if (!status.success) {
     console.error(`\n=== ${name} FAILED (exit ${status.code})`);
     const counts = summarize(text);
-    if (counts) console.log(`tests: ${counts.passed} passed, ${counts.failed} failed`);
+    if (counts) {
+      reportSkips(text);
+      console.log(
+        `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.ignored} skipped`,
+      );
+    }
     Deno.exit(status.code || 1);
   }
   return text;
 }
 
-/** Reads deno test's "ok | 12 passed (3 steps) | 0 failed" line. */
-function summarize(output: string): { passed: number; failed: number } | undefined {
+/** Reads deno test's "ok | 12 passed (3 steps) | 0 failed | 2 ignored" line. */
+function summarize(
+  output: string,
+): { passed: number; failed: number; ignored: number } | undefined {
   // deno colours its summary; strip ANSI codes before matching.
   // deno-lint-ignore no-control-regex
   const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
-  const match = [...plain.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].pop();
-  return match ? { passed: Number(match[1]), failed: Number(match[2]) } : undefined;
+  const steps = String.raw`(?: \(\d+ steps?\))?`;
+  const summary = new RegExp(
+    String.raw`(\d+) passed${steps} \| (\d+) failed${steps}(?: \| (\d+) ignored)?`,
+    "g",
+  );
+  const match = [...plain.matchAll(summary)].pop();
+  return match
+    ? { passed: Number(match[1]), failed: Number(match[2]), ignored: Number(match[3] ?? 0) }
+    : undefined;
+}
+
+/** Lists every test skipped through test/_skip.ts, with its reason. */
+function reportSkips(output: string): void {
+  const skips = parseSkipLines(output);
+  if (skips.length === 0) return;
+  const verdict = skipsFail() ? "FAIL under CI=true" : "WARNING: not run here";
+  console.warn(`\n=== skipped tests (${skips.length}; ${verdict}):`);
+  for (const { test, reason } of skips) console.warn(`  - ${test}\n      because: ${reason}`);
 }
 
 /** The Chromium setup found, if any (same search as tools/setup/chromium.ts, without installing). */
@@ -91,6 +120,12 @@ if (!counts || counts.passed === 0) {
   console.error("no tests ran");
   Deno.exit(1);
 }
+reportSkips(output);
+if (skipsFail() && counts.ignored > 0) {
+  // test/_skip.ts already turns its skips into failures under CI; this catches any other ignore.
+  console.error(`CI=true: deno test ignored ${counts.ignored} test(s); CI runs every test`);
+  Deno.exit(1);
+}
 let { passed } = counts;
 if (!unitOnly) {
   const reports = join(smokeDir, "reports");
@@ -111,7 +146,7 @@ if (!unitOnly) {
   if (await haveChromium()) {
     await stage("reports in Chromium", ["task", "--quiet", "check-reports", "--dir", reports]);
     passed++;
-  } else if (Deno.env.get("CI") === "true") {
+  } else if (skipsFail()) {
     console.error("CI=true but no Chromium: the report browser check cannot run");
     Deno.exit(1);
   } else {
@@ -133,4 +168,4 @@ if (!unitOnly) {
     passed++;
   }
 }
-console.log(`tests: ${passed} passed, ${counts.failed} failed`);
+console.log(`tests: ${passed} passed, ${counts.failed} failed, ${counts.ignored} skipped`);

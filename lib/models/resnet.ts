@@ -70,10 +70,10 @@ interface BasicBlock {
 }
 
 function optionAShortcut(x: Tensor4D, stride: number, outChannels: number): Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const sub = stride === 1
-    ? x
-    : tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1]) as Tensor4D;
+  const [, h, w, c] = x.shape;
+  // Every stride-th row and column, by gathers: tfjs has no gradient for StridedSlice.
+  const every = (size: number) => tf.range(0, size, stride, "int32");
+  const sub = stride === 1 ? x : tf.gather(tf.gather(x, every(h), 1), every(w), 2) as Tensor4D;
   const extra = outChannels - c;
   const before = Math.floor(extra / 2);
   return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);

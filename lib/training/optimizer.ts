@@ -99,7 +99,9 @@ export class SGD {
     }
     for (const { names, variables: vs } of byShape.values()) {
       const shape = vs.length === 1 ? vs[0].shape : [vs.length, ...vs[0].shape];
-      this.#groups.push({ names, variables: vs, velocity: tf.variable(tf.zeros(shape), false) });
+      // Inside tidy: the zeros the variable starts from would otherwise outlive it.
+      const velocity = tf.tidy(() => tf.variable(tf.zeros(shape), false));
+      this.#groups.push({ names, variables: vs, velocity });
     }
   }
 

@@ -20,6 +20,7 @@ import {
   TINY_CIFAR100,
   writeFixtureArchive,
 } from "./fixtures.ts";
+import { testWhen } from "../_skip.ts";
 
 /** A fresh temp folder with an `archives/` and a `data/` inside, removed after `body`. */
 async function withTempDirs(
@@ -377,37 +378,36 @@ const hasShared = (() => {
     return false;
   }
 })();
-if (!hasShared) {
-  console.warn(
-    `skipping the real CIFAR-10 test: CUTMIX_CIFAR10_ARCHIVE names no file ("${shared}")`,
-  );
-}
 
-Deno.test({
-  name: "the real CIFAR-10 archive: test batch has 10,000 records, 1,000 per class",
-  ignore: !hasShared,
-  fn: async () => {
-    const test = await loadCifarFromArchive(shared, "cifar10", "test");
-    assert.equal(test.labels.length, 10_000);
-    assert.equal(test.pixelsNHWC.length, 10_000 * 32 * 32 * 3);
-    const perClass = new Array(10).fill(0);
-    for (const label of test.labels) perClass[label]++;
-    assert.deepEqual(perClass, new Array(10).fill(1000));
-    assert.deepEqual(test.classNames, [
-      "airplane",
-      "automobile",
-      "bird",
-      "cat",
-      "deer",
-      "dog",
-      "frog",
-      "horse",
-      "ship",
-      "truck",
-    ]);
-    let sum = 0;
-    for (const byte of test.pixelsNHWC) sum += byte;
-    const mean = sum / test.pixelsNHWC.length / 255;
-    assert.ok(mean > 0.4 && mean < 0.55, `mean pixel ${mean} is not that of natural images`);
+testWhen(
+  hasShared,
+  `CUTMIX_CIFAR10_ARCHIVE names no file ("${shared}"): set it to the CIFAR-10 binary archive ` +
+    "(see data/README.md)",
+  {
+    name: "the real CIFAR-10 archive: test batch has 10,000 records, 1,000 per class",
+    fn: async () => {
+      const test = await loadCifarFromArchive(shared, "cifar10", "test");
+      assert.equal(test.labels.length, 10_000);
+      assert.equal(test.pixelsNHWC.length, 10_000 * 32 * 32 * 3);
+      const perClass = new Array(10).fill(0);
+      for (const label of test.labels) perClass[label]++;
+      assert.deepEqual(perClass, new Array(10).fill(1000));
+      assert.deepEqual(test.classNames, [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+      ]);
+      let sum = 0;
+      for (const byte of test.pixelsNHWC) sum += byte;
+      const mean = sum / test.pixelsNHWC.length / 255;
+      assert.ok(mean > 0.4 && mean < 0.55, `mean pixel ${mean} is not that of natural images`);
+    },
   },
-});
+);

@@ -66,6 +66,31 @@ Deno.test("forward: logits, last feature map, classifier shape, no leaks", () =>
   }
 });
 
+Deno.test("every model trains: a finite gradient reaches every trainable variable, no leaks", () => {
+  for (const name of ["resnet8-w4-8-16", "resnet8-w4-8-16-A", "pyramidnet11-a9-bottleneck"]) {
+    const model = createModel(parseModelName(name, 5), 3);
+    const images = tf.randomUniform([2, 8, 8, 3], 0, 1, "float32", 1) as Tensor4D;
+    const weights = tf.randomNormal([2, 5], 0, 1, "float32", 2);
+    const before = tf.memory().numTensors;
+    const variables = [...model.parameters.trainable.values()];
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits, featuresNHWC } = model.forward(images, { training: true });
+      featuresNHWC.dispose();
+      return tf.sum(tf.mul(logits, weights));
+    }, variables);
+    for (const v of variables) {
+      const g = grads[v.name];
+      assert.ok(g !== undefined, `${name}: no gradient for ${v.name}`);
+      assert.deepEqual(g.shape, v.shape);
+      assert.ok(Array.from(g.dataSync()).every(Number.isFinite), `${name}: ${v.name}`);
+    }
+    tf.dispose([value, ...Object.values(grads)]);
+    assert.equal(tf.memory().numTensors, before, name);
+    tf.dispose([images, weights]);
+    model.dispose();
+  }
+});
+
 Deno.test("feature mixing happens at the named points with the right resolutions", () => {
   const model = createModel(parseModelName("resnet8-w4-8-16"), 0);
   const pyramid = createModel({ arch: "pyramidnet", depth: 8, alpha: 6 }, 0);

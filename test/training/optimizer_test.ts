@@ -23,6 +23,7 @@ function torchSGD(
 
 function run(opts: { momentum: number; nesterov: boolean; weightDecay: number }, lrs: number[]) {
   const w = tf.variable(tf.tensor1d([1, -2, 0.5]));
+  const beforeSgd = tf.memory().numTensors;
   const sgd = new SGD(new Map([["w", w]]), opts);
   const before = tf.memory().numTensors;
   for (const lr of lrs) {
@@ -34,6 +35,7 @@ function run(opts: { momentum: number; nesterov: boolean; weightDecay: number },
   assert.equal(tf.memory().numTensors, before);
   const out = Array.from(w.dataSync());
   sgd.dispose();
+  assert.equal(tf.memory().numTensors, beforeSgd, "SGD left tensors behind after dispose");
   w.dispose();
   return out;
 }

@@ -26,6 +26,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/io/atomic_write.ts";
 import { log, run, runQuiet } from "./util.ts";
+import { ensureVenv, PROJECT_VENV_DIR } from "./venv.ts";
 
 /**
  * The Python packages reproduce needs. nbclient ≥ 0.10.2: older ones crash on the
@@ -98,22 +99,10 @@ async function readText(path: string): Promise<string | undefined> {
  * kernelspec; returns how to use them. Throws with pip's last lines when installing fails.
  */
 export async function ensureJupyter(root: string): Promise<JupyterEnvironment> {
-  const venv = join(root, ".cache/venv");
-  const python = join(venv, "bin/python");
-  const stamp = join(venv, ".cutmix-jupyter-stamp");
+  const python = await ensureVenv(root);
+  const stamp = join(root, PROJECT_VENV_DIR, ".cutmix-jupyter-stamp");
   const jupyterPath = join(root, ".cache/jupyter");
   const wanted = JSON.stringify({ requirements: JUPYTER_REQUIREMENTS });
-
-  if (!pathExists(python)) {
-    log("creating a Python venv for notebook execution in .cache/venv");
-    const made = await run("python3", ["-m", "venv", venv], { quiet: true });
-    if (!made.success) {
-      throw new Error(
-        `python3 -m venv ${venv} failed (${made.lastLines}). Install python3 with its venv ` +
-          "module (Debian: apt-get install python3-venv).",
-      );
-    }
-  }
 
   let installed = (await readText(stamp)) === wanted;
   if (installed) {
