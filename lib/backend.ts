@@ -117,8 +117,17 @@ function configureTensorFlow(oneDnn: boolean | "auto", cachePrimitives: boolean)
   process.env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE = cachePrimitives ? "false" : "true";
 }
 
+/**
+ * Imports a backend package by name. Not a literal import, so that lib/ is type-checked against
+ * tfjs-core alone (tfjs-node's types would add the chained `tensor.mul(…)` ops, which a
+ * tfjs-core-only caller, e.g. a browser page, does not register).
+ */
+function importPackage(name: string): Promise<unknown> {
+  return import(name);
+}
+
 async function loadPureJs(): Promise<void> {
-  await import("@tensorflow/tfjs");
+  await importPackage("@tensorflow/tfjs");
   await tf.setBackend("cpu");
   await tf.ready();
 }
@@ -126,9 +135,7 @@ async function loadPureJs(): Promise<void> {
 async function loadNative(packageName: string): Promise<void> {
   installNodeUtilShim();
   // tfjs-node registers its `tensorflow` backend in tfjs-core's engine when it loads.
-  await (packageName === "@tensorflow/tfjs-node-gpu"
-    ? import("@tensorflow/tfjs-node-gpu")
-    : import("@tensorflow/tfjs-node"));
+  await importPackage(packageName);
   if (!(await tf.setBackend("tensorflow"))) {
     throw new Error(`${packageName} loaded but its "tensorflow" backend did not initialise`);
   }

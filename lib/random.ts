@@ -221,3 +221,31 @@ export class Random {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** Where the draws come from: a `Random` the caller passes, or a seed to build one from. */
+export interface RandomSource {
+  /** The stream to draw from (advanced by the call). Give this or `seed`. */
+  readonly rng?: Random;
+  /** A seed for a fresh stream: the same seed gives the same draws. Give this or `rng`. */
+  readonly seed?: Seed;
+}
+
+/** Resolves `{ rng }` or `{ seed }` (exactly one) to a `Random`. */
+export function resolveRandom(source: RandomSource): Random {
+  const { rng, seed } = source;
+  if (rng !== undefined && seed !== undefined) {
+    throw new Error("give either rng or seed, not both");
+  }
+  if (rng !== undefined) {
+    if (!(rng instanceof Random)) {
+      throw new Error(
+        `rng must be a Random, got ${(rng as object)?.constructor?.name ?? typeof rng}`,
+      );
+    }
+    return rng;
+  }
+  if (seed === undefined) {
+    throw new Error("an rng (Random) or a seed is required: augmentations never draw unseeded");
+  }
+  return new Random(seed);
+}

@@ -6,6 +6,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+// The types of tfjs' chained ops (`x.mul(2)`), which every backend package registers at run time;
+// lib/ itself calls only the functional ops, so that tfjs-core alone is enough for it.
+import type {} from "@tensorflow/tfjs";
 import { useBackendFromEnv } from "../tools/backend_env.ts";
 
 /** What `useBackend` loaded for this test process. */

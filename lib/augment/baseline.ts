@@ -29,7 +29,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import type { Tensor4D } from "@tensorflow/tfjs-core";
-import { checkImages, checkInteger, checkProbability } from "./validate.ts";
+import { checkImages, checkInteger, checkProbability } from "../_validate.ts";
 
 /**
  * CIFAR-10 per-channel mean (RGB) of [0, 1] pixels, exactly as the official CutMix code
@@ -120,7 +120,8 @@ export function normalizePerChannel(
     throw new Error(`std must be ${channels} finite numbers > 0, got ${JSON.stringify(std)}`);
   }
   return tf.tidy(() =>
-    imagesNHWC.sub(tf.tensor1d(Float32Array.from(mean))).div(
+    tf.div(
+      tf.sub(imagesNHWC, tf.tensor1d(Float32Array.from(mean))),
       tf.tensor1d(Float32Array.from(std)),
     ) as Tensor4D
   );

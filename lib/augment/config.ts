@@ -43,7 +43,7 @@ import {
   checkOneOf,
   checkPositive,
   checkProbability,
-} from "./validate.ts";
+} from "../_validate.ts";
 
 /** Fields every configuration has. */
 export interface BaseAugmentationConfig {

@@ -35,18 +35,9 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import { type BoxSampling, checkBoxSampling, sampleBox } from "./box.ts";
-import {
-  drawPlan,
-  finishMix,
-  type GroupDraw,
-  keptFraction,
-  type MixDraw,
-  type MixOptions,
-  type MixResult,
-  prepareBatch,
-  type PreparedBatch,
-} from "./mixing.ts";
-import { checkBoolean, checkOneOf, checkPositive, checkProbability } from "./validate.ts";
+import { type GroupDraw, type MixDraw, type MixOptions, type MixResult } from "./mixing.ts";
+import { drawPlan, finishMix, keptFraction, prepareBatch, type PreparedBatch } from "./_engine.ts";
+import { checkBoolean, checkOneOf, checkPositive, checkProbability } from "../_validate.ts";
 
 /** Which label a CutMix sample is trained against (Table 8's target variants). */
 export type CutMixTarget = "mixed" | "one-hot" | "complete";

@@ -37,9 +37,8 @@ import {
   checkLabels,
   checkLabelSmoothing,
   checkProbability,
-  type RandomSource,
-  resolveRandom,
-} from "./validate.ts";
+} from "../_validate.ts";
+import { type RandomSource, resolveRandom } from "../random.ts";
 
 /** Options of {@link cutout}. */
 export interface CutoutOptions extends RandomSource {

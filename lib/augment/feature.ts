@@ -34,10 +34,11 @@
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { type Box, scaleBox } from "./box.ts";
 import { type CutMixOptions, cutMixTargetWeight, planCutMix } from "./cutmix.ts";
-import { keptFraction, type MixDraw, renderMix } from "./mixing.ts";
+import { type MixDraw } from "./mixing.ts";
+import { keptFraction, renderMix } from "./_engine.ts";
 import { targetsFromLabels } from "./targets.ts";
 import type { FeatureMix, MixLayer } from "./types.ts";
-import { checkInteger } from "./validate.ts";
+import { checkInteger } from "../_validate.ts";
 
 /** The mixing points, in order. */
 export const MIX_LAYERS: readonly MixLayer[] = [0, 1, 2, 3, 4];

@@ -18,15 +18,9 @@
  */
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
-import {
-  drawPlan,
-  finishMix,
-  type GroupDraw,
-  type MixOptions,
-  type MixResult,
-  prepareBatch,
-} from "./mixing.ts";
-import { checkPositive } from "./validate.ts";
+import { type GroupDraw, type MixOptions, type MixResult } from "./mixing.ts";
+import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
+import { checkPositive } from "../_validate.ts";
 
 /** Options of {@link mixUp}. */
 export interface MixUpOptions extends MixOptions {

@@ -10,6 +10,9 @@
  * the image at a random permutation of the batch. Every function returns the drawn λ, boxes and
  * partners in `draw`, for inspection and plotting.
  *
+ * The engine behind them (`_engine.ts`: drawing plans, rendering masks) and the argument checks
+ * are private; everything public is named below.
+ *
  * Main entry points:
  * - {@link cutMix}, {@link mixUp}, {@link cutout}, {@link mixUpOrCutMix}: one batch, explicit
  *   options, `rng` or `seed` required;
@@ -20,8 +23,8 @@
  *
  * @example CutMix inside a tfjs training step
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs";
  * import { Random } from "../random.ts";
  * import { cutMix } from "./mod.ts";
  * import { softTargetCrossEntropy } from "../training/loss.ts";
@@ -61,21 +64,81 @@
  * ```
  * @module
  */
-export * from "./types.ts";
-export * from "./box.ts";
-export * from "./mixing.ts";
-export * from "./targets.ts";
-export * from "./cutmix.ts";
-export * from "./mixup.ts";
-export * from "./switch.ts";
-export * from "./cutout.ts";
-export * from "./feature.ts";
-export * from "./baseline.ts";
-export * from "./config.ts";
+export { Random, type RandomSource, resolveRandom, type Seed } from "../random.ts";
 export {
-  checkImages,
-  checkLabels,
-  checkProbability,
-  type LabelInfo,
-  type RandomSource,
-} from "./validate.ts";
+  type AugmentContext,
+  type AugmentedBatch,
+  type BatchAugmentation,
+  type FeatureMix,
+  type MixLayer,
+} from "./types.ts";
+export {
+  type Box,
+  boxArea,
+  type BoxCenter,
+  type BoxDraw,
+  type BoxSampling,
+  clipBox,
+  EMPTY_BOX,
+  type Point,
+  sampleBox,
+  scaleBox,
+} from "./box.ts";
+export {
+  GRANULARITIES,
+  type Granularity,
+  type GroupDraw,
+  type MixDraw,
+  type MixMode,
+  type MixOptions,
+  type MixResult,
+  NO_MIX,
+} from "./mixing.ts";
+export { targetsFromLabels, toSoftTargets } from "./targets.ts";
+export {
+  cutMix,
+  CUTMIX_TARGETS,
+  type CutMixBoxOptions,
+  cutMixGroupDrawer,
+  type CutMixOptions,
+  type CutMixTarget,
+  cutMixTargetWeight,
+  PROBABILITY_SCHEDULES,
+  type ProbabilitySchedule,
+  scheduledProbability,
+} from "./cutmix.ts";
+export { mixUp, mixUpGroupDrawer, type MixUpOptions } from "./mixup.ts";
+export { mixUpOrCutMix, type MixUpOrCutMixOptions } from "./switch.ts";
+export { cutout, type CutoutDraw, type CutoutOptions, type CutoutResult } from "./cutout.ts";
+export {
+  cifarFeatureSize,
+  featureCutMix,
+  type FeatureCutMixOptions,
+  type FeatureCutMixResult,
+  type FeatureMixDraw,
+  MIX_LAYERS,
+} from "./feature.ts";
+export {
+  CIFAR100_MEAN,
+  CIFAR100_STD,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  normalizePerChannel,
+  randomCropWithPadding,
+  randomHorizontalFlip,
+} from "./baseline.ts";
+export {
+  AUGMENTATION_KINDS,
+  type AugmentationConfig,
+  type BaseAugmentationConfig,
+  createBatchAugmentation,
+  type CutMixConfig,
+  type CutoutConfig,
+  describeAugmentation,
+  type FeatureCutMixConfig,
+  type MixConfig,
+  type MixUpConfig,
+  type NoAugmentationConfig,
+  TABLE8_VARIANTS,
+  validateAugmentationConfig,
+} from "./config.ts";

@@ -26,9 +26,10 @@
  */
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import { checkCutMixBoxOptions, type CutMixBoxOptions, cutMixGroupDrawer } from "./cutmix.ts";
-import { drawPlan, finishMix, type MixOptions, type MixResult, prepareBatch } from "./mixing.ts";
+import { type MixOptions, type MixResult } from "./mixing.ts";
+import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
 import { mixUpGroupDrawer } from "./mixup.ts";
-import { checkPositive, checkProbability } from "./validate.ts";
+import { checkPositive, checkProbability } from "../_validate.ts";
 
 /** Options of {@link mixUpOrCutMix}: timm's `Mixup(mixup_alpha, cutmix_alpha, switch_prob, …)`. */
 export interface MixUpOrCutMixOptions extends MixOptions, Omit<CutMixBoxOptions, "alpha"> {

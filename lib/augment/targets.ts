@@ -6,7 +6,7 @@
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import { targetsFromLabels, toSoftTargets } from "./targets.ts";
- * import { checkLabels } from "./validate.ts";
+ * import { checkLabels } from "../_validate.ts";
  * const labels = tf.tensor1d([0, 2], "int32");
  * const rows = toSoftTargets(labels, 3, 0.1); // [[0.933, 0.033, 0.033], [0.033, 0.033, 0.933]]
  * // Sample 0 keeps 75% of its label and takes 25% of sample 1's, and vice versa:
@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
-import type { LabelInfo } from "./validate.ts";
+import type { LabelInfo } from "../_validate.ts";
 
 /**
  * Rows [N, K] from int32 class indices [N] (one-hot) or float32 rows [N, K] (kept), then label
@@ -34,10 +34,10 @@ export function toSoftTargets(labels: Tensor, numClasses: number, smoothing = 0)
     const rows = labels.rank === 1
       ? numClasses === 1 // tf.oneHot refuses depth 1
         ? tf.ones([labels.shape[0], 1]) as Tensor2D
-        : tf.oneHot(labels as Tensor1D, numClasses).toFloat() as Tensor2D
+        : tf.cast(tf.oneHot(labels as Tensor1D, numClasses), "float32") as Tensor2D
       : labels.clone() as Tensor2D;
     if (smoothing === 0) return rows;
-    return rows.mul(1 - smoothing).add(smoothing / numClasses) as Tensor2D;
+    return tf.add(tf.mul(rows, 1 - smoothing), smoothing / numClasses) as Tensor2D;
   });
 }
 

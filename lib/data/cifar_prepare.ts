@@ -42,7 +42,10 @@ function fmt(n: number): string {
 }
 
 /** How to provide `format`'s data: the text every entry point shows when it is missing. */
-export function missingCifarMessage(format: CifarFormat, dataDir = defaultDataDir()): string {
+export function missingCifarMessage(
+  format: CifarFormat,
+  dataDir: string = defaultDataDir(),
+): string {
   return [
     `${format.name} is not in ${dataDir}/${format.directory}/ and no local archive was found.`,
     "Provide it in one of these ways:",
@@ -95,7 +98,10 @@ export interface PrepareOptions {
 export const SOURCE_MARKER = "cutmix-source.json";
 
 /** True when every member of `format` is in `dataDir/format.directory` with the right size. */
-export function isCifarPresent(format: CifarFormat, dataDir = defaultDataDir()): boolean {
+export function isCifarPresent(
+  format: CifarFormat,
+  dataDir: string = defaultDataDir(),
+): boolean {
   const dir = `${dataDir}/${format.directory}`;
   const recordBytes = cifarRecordBytes(format);
   for (const member of cifarMembers(format)) {

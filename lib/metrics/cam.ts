@@ -102,11 +102,11 @@ export function resizeMaps(
   const rows = interpolationMatrix(h, height, interpolation); // [height, h]
   const cols = interpolationMatrix(w, width, interpolation); // [width, w]
   return tf.tidy(() => {
-    const colsT = tf.tensor2d(cols, [width, w]).transpose(); // [w, width]
-    const rowsT = tf.tensor2d(rows, [height, h]).transpose(); // [h, height]
-    const wide = tf.matMul(tf.reshape(maps, [n * h, w]), colsT).reshape([n, h, width]);
-    const byColumn = tf.transpose(wide, [0, 2, 1]).reshape([n * width, h]);
-    const tall = tf.matMul(byColumn, rowsT).reshape([n, width, height]);
+    const colsT = tf.transpose(tf.tensor2d(cols, [width, w])); // [w, width]
+    const rowsT = tf.transpose(tf.tensor2d(rows, [height, h])); // [h, height]
+    const wide = tf.reshape(tf.matMul(tf.reshape(maps, [n * h, w]), colsT), [n, h, width]);
+    const byColumn = tf.reshape(tf.transpose(wide, [0, 2, 1]), [n * width, h]);
+    const tall = tf.reshape(tf.matMul(byColumn, rowsT), [n, width, height]);
     return tf.transpose(tall, [0, 2, 1]) as Tensor3D;
   });
 }

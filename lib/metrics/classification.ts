@@ -47,11 +47,11 @@ export function topKCorrect(logits: Tensor2D, labels: Labels, k: number): Tensor
     const y = labelTensor(labels, n, numClasses);
     // gather with batchDims 1 picks z[i, y_i]; reshaped to a column [N, 1].
     const column = tf.reshape(tf.gather(logits, y, 1, 1), [n, 1]);
-    const classIndex = tf.range(0, numClasses, 1, "int32").expandDims(0);
+    const classIndex = tf.expandDims(tf.range(0, numClasses, 1, "int32"), 0);
     const above = tf.greater(logits, column);
     const tiedBefore = tf.logicalAnd(
       tf.equal(logits, column),
-      tf.less(classIndex, y.expandDims(1)),
+      tf.less(classIndex, tf.expandDims(y, 1)),
     );
     const rank = tf.sum(tf.cast(tf.logicalOr(above, tiedBefore), "int32"), 1);
     const hasNaN = tf.any(tf.isNaN(logits), 1);

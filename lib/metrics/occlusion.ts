@@ -49,8 +49,8 @@ export function centeredSquareMask(height: number, width: number, side: number):
     const cols = tf.range(0, width, 1, "int32");
     const inRows = tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, top + side));
     const inCols = tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, left + side));
-    return tf.logicalAnd(inRows.reshape([height, 1]), inCols.reshape([1, width]))
-      .reshape([1, height, width, 1]) as Tensor4D;
+    const inside = tf.logicalAnd(tf.reshape(inRows, [height, 1]), tf.reshape(inCols, [1, width]));
+    return tf.reshape(inside, [1, height, width, 1]) as Tensor4D;
   });
 }
 

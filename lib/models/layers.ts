@@ -255,9 +255,11 @@ export function batchNorm(xNHWC: Tensor4D, params: BatchNormParams, training: bo
     const count = n * h * w;
     const m = params.momentum;
     // Assignments are not recorded for gradients; the update never reaches the loss.
-    const unbiased = variance.mul(count > 1 ? count / (count - 1) : 1);
-    params.movingMean.assign(params.movingMean.mul(1 - m).add(mean.mul(m)));
-    params.movingVariance.assign(params.movingVariance.mul(1 - m).add(unbiased.mul(m)));
+    const unbiased = tf.mul(variance, count > 1 ? count / (count - 1) : 1);
+    params.movingMean.assign(tf.add(tf.mul(params.movingMean, 1 - m), tf.mul(mean, m)));
+    params.movingVariance.assign(
+      tf.add(tf.mul(params.movingVariance, 1 - m), tf.mul(unbiased, m)),
+    );
     return tf.batchNorm(
       xNHWC,
       mean,

@@ -11,13 +11,61 @@
  * ```
  * @module
  */
-export * from "./mime.ts";
-export * from "./png.ts";
-export * from "./vegalite.ts";
-export * from "./plotly.ts";
-export * from "./table.ts";
-export * from "./images.ts";
-export * from "./results.ts";
-export * from "./machine.ts";
-export * from "./index_page.ts";
-export * from "./summary_markdown.ts";
+export {
+  type Displayable,
+  displayable,
+  escapeHtml,
+  html,
+  jsonForScript,
+  JUPYTER_DISPLAY,
+  markdown,
+  type MimeBundle,
+} from "./mime.ts";
+export { crc32, encodePng, type PngShape, toBase64 } from "./png.ts";
+export {
+  histogramChart,
+  type HistogramOptions,
+  lineChart,
+  type LineChartOptions,
+  type LinePoint,
+  renderVegaLiteSvg,
+  VEGA_LITE_SCHEMA,
+  vegaLiteChart,
+  type VegaLiteSpec,
+} from "./vegalite.ts";
+export {
+  PLOTLY_TRACE_TYPES,
+  plotlyChart,
+  type PlotlyChartOptions,
+  type PlotlyFigure,
+  type PlotlyLibraryMode,
+  plotlyLibraryScript,
+  plotlyLibrarySource,
+  resetPlotlyLibrary,
+} from "./plotly.ts";
+export { formatCell, table, type TableOptions, type TableRow } from "./table.ts";
+export {
+  imageGrid,
+  type ImageGridOptions,
+  type RawImagesNHWC,
+  renderImageGrid,
+  toUint8Images,
+} from "./images.ts";
+export {
+  loadResults,
+  type NotebookResults,
+  type ResultRow,
+  resultsTable,
+  type SavedResults,
+  saveResults,
+  validateResults,
+} from "./results.ts";
+export {
+  cpuLabel,
+  cpuModelName,
+  describeMachine,
+  type MachineDescription,
+  vectorExtensions,
+} from "./machine.ts";
+export { type IndexEntry, type IndexPage, renderIndexPage } from "./index_page.ts";
+export { renderSummaryMarkdown } from "./summary_markdown.ts";

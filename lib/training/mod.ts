@@ -28,13 +28,65 @@
  * ```
  * @module
  */
-export * from "./config.ts";
-export * from "./schedule.ts";
-export * from "./optimizer.ts";
-export * from "./checkpoint.ts";
-export * from "./evaluate.ts";
-export * from "./loop.ts";
-export * from "./run_dir.ts";
-export * from "./runs.ts";
-export * from "./progress.ts";
+export {
+  canonicalJson,
+  configHash,
+  resolveRunConfig,
+  RUN_FORMAT_VERSION,
+  type RunConfig,
+  type RunConfigInput,
+  validateRunConfig,
+} from "./config.ts";
+export {
+  type CosineSchedule,
+  learningRate,
+  type Schedule,
+  type SchedulePosition,
+  type StepSchedule,
+  validateSchedule,
+} from "./schedule.ts";
+export { SGD, type SGDOptions, validateSGDOptions } from "./optimizer.ts";
+export {
+  type Checkpoint,
+  CheckpointDamagedError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpoint,
+  snapshotTensors,
+  type StoredTensor,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+export { evaluateClassifier, type Evaluation } from "./evaluate.ts";
+export {
+  assignModelWeights,
+  createTrainStep,
+  loadFinishedRun,
+  loadRunData,
+  type TrainProgress,
+  trainRun,
+  type TrainRunOptions,
+  type TrainRunResult,
+  type TrainStep,
+} from "./loop.ts";
+export {
+  type CheckpointMeta,
+  type EpochMetrics,
+  type FinalSummary,
+  inspectRunDirectory,
+  readRunFiles,
+  type RestoredRun,
+  RUN_FILES,
+  RunDamagedError,
+  RunDirectory,
+  type RunDirectoryOptions,
+  type RunDirectoryState,
+} from "./run_dir.ts";
+export { runDirectory, type RunResult, trainOrLoad, type TrainOrLoadOptions } from "./runs.ts";
+export {
+  formatDuration,
+  formatEpoch,
+  formatProgress,
+  ProgressDisplay,
+  type ProgressDisplayOptions,
+} from "./progress.ts";
 export { softTargetCrossEntropy } from "./loss.ts";

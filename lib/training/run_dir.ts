@@ -42,7 +42,13 @@ import { canonicalJson, configHash, type RunConfig } from "./config.ts";
 import type { Evaluation } from "./evaluate.ts";
 
 /** File names inside a run directory. */
-export const RUN_FILES = Object.freeze({
+export const RUN_FILES: Readonly<{
+  config: string;
+  checkpoint: string;
+  metrics: string;
+  final: string;
+  lock: string;
+}> = Object.freeze({
   config: "config.json",
   checkpoint: "checkpoint.bin",
   metrics: "metrics.jsonl",

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../_backend.ts";
-import {
-  checkLabels,
-  type MixResult,
-  mixUp,
-  targetsFromLabels,
-  toSoftTargets,
-} from "../../lib/augment/mod.ts";
+import { type MixResult, mixUp, targetsFromLabels, toSoftTargets } from "../../lib/augment/mod.ts";
+import { checkLabels } from "../../lib/_validate.ts";
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import {
   assertNoLeak,

@@ -1,10 +1,10 @@
 /**
- * Argument checks shared by the augmentations. Each throws an `Error` whose message names the
- * argument and the bad value, so a mistake is reported where it was made, not three ops later.
+ * Argument checks shared by lib/'s layers (private to the package: never re-exported). Each
+ * throws an `Error` whose message names the argument and the bad value, so a mistake is reported
+ * where it was made, not three ops later. Value first, then its name.
  * @module
  */
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
-import { Random, type Seed } from "../random.ts";
 
 /** Throws unless `value` is a finite number > 0. */
 export function checkPositive(value: number, name: string): number {
@@ -173,32 +173,6 @@ export function checkLabels(
   );
 }
 
-/** Where the draws come from: a `Random` the caller passes, or a seed to build one from. */
-export interface RandomSource {
-  /** The stream to draw from (advanced by the call). Give this or `seed`. */
-  readonly rng?: Random;
-  /** A seed for a fresh stream: the same seed gives the same draws. Give this or `rng`. */
-  readonly seed?: Seed;
-}
-
-/** Resolves `{ rng }` or `{ seed }` (exactly one) to a `Random`. */
-export function resolveRandom(source: RandomSource): Random {
-  const { rng, seed } = source;
-  if (rng !== undefined && seed !== undefined) {
-    throw new Error("give either rng or seed, not both");
-  }
-  if (rng !== undefined) {
-    if (!(rng instanceof Random)) {
-      throw new Error(`rng must be a Random, got ${describeValue(rng)}`);
-    }
-    return rng;
-  }
-  if (seed === undefined) {
-    throw new Error("an rng (Random) or a seed is required: augmentations never draw unseeded");
-  }
-  return new Random(seed);
-}
-
 /** Throws if `options` holds a key that is not in `known` (catches typos such as `alhpa`). */
 export function checkKnownKeys(
   options: object,
@@ -212,7 +186,8 @@ export function checkKnownKeys(
   }
 }
 
-function describeValue(value: unknown): string {
+/** A short description of a bad value for an error message. */
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") return value.constructor?.name ?? "object";
   return `${typeof value} ${String(value)}`;
