@@ -65,7 +65,8 @@ const PROBE = `(() => {
 const SETTLED =
   `(() => [...document.querySelectorAll("div.cutmix-plotly")].every((d) => d.querySelector("svg.main-svg")))()`;
 
-type Message = {
+/** One DevTools-protocol message: a reply (`id`) or an event (`method`). */
+export type Message = {
   id?: number;
   method?: string;
   params?: Record<string, unknown>;
@@ -75,7 +76,7 @@ type Message = {
 };
 
 /** A minimal DevTools-protocol client over one browser WebSocket (flattened sessions). */
-class DevTools {
+export class DevTools {
   #socket: WebSocket;
   #next = 1;
   #pending = new Map<
@@ -131,9 +132,14 @@ class DevTools {
   }
 }
 
-/** Starts headless Chromium with a fresh profile; returns the DevTools client and a stopper. */
-async function startChromium(
+/**
+ * Starts headless Chromium with a fresh profile, every host name mapped to nothing (and, with
+ * `allowLoopback`, 127.0.0.1 still reachable, for pages a test serves); returns the DevTools
+ * client and a stopper.
+ */
+export async function startChromium(
   executable: string,
+  options: { allowLoopback?: boolean } = {},
 ): Promise<{ devtools: DevTools; stop: () => Promise<void> }> {
   const profile = await Deno.makeTempDir({ prefix: "cutmix-chromium-" });
   const child = new Deno.Command(executable, {
@@ -147,7 +153,7 @@ async function startChromium(
       "--disable-sync",
       "--disable-extensions",
       "--disable-dev-shm-usage",
-      "--host-resolver-rules=MAP * ~NOTFOUND",
+      `--host-resolver-rules=MAP * ~NOTFOUND${options.allowLoopback ? ", EXCLUDE 127.0.0.1" : ""}`,
       `--user-data-dir=${profile}`,
       "--remote-debugging-port=0",
       "--window-size=1280,1000",
