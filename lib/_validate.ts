@@ -31,6 +31,29 @@ export function checkInteger(value: number, name: string, min: number, max = Inf
   return value;
 }
 
+/** Throws unless `value` is an integer ≥ 1. */
+export function checkPositiveInteger(value: number, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number in [min, max]. */
+export function checkNumber(value: number, name: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a number in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+/** Throws unless a tensor of shape `shape` has `rank` dimensions. */
+export function checkRank(shape: readonly number[], name: string, rank: number): void {
+  if (shape.length !== rank) {
+    throw new Error(`${name} must have rank ${rank}, got shape [${shape.join(", ")}]`);
+  }
+}
+
 /** Throws unless label smoothing ε is in [0, 1). */
 export function checkLabelSmoothing(value: number, name = "labelSmoothing"): number {
   if (typeof value !== "number" || !(value >= 0 && value < 1)) {
@@ -71,8 +94,11 @@ export interface BatchShape {
   readonly channels: number;
 }
 
-/** Throws unless `images` is a 4-D float32 tensor with a non-empty batch and image. */
-export function checkImages(images: Tensor4D, name = "imagesNHWC"): BatchShape {
+/**
+ * Throws unless `images` is a 4-D float32 tensor with a non-empty batch and image (and, when
+ * `channels` is given, that many channels).
+ */
+export function checkImages(images: Tensor4D, name = "imagesNHWC", channels?: number): BatchShape {
   if (images === null || typeof images !== "object" || !Array.isArray(images.shape)) {
     throw new Error(`${name} must be a tf.Tensor4D, got ${describeValue(images)}`);
   }
@@ -83,11 +109,14 @@ export function checkImages(images: Tensor4D, name = "imagesNHWC"): BatchShape {
   if (images.dtype !== "float32") {
     throw new Error(`${name} must be float32, got ${images.dtype}`);
   }
-  const [n, height, width, channels] = images.shape;
-  if (n < 1 || height < 1 || width < 1 || channels < 1) {
+  const [n, height, width, c] = images.shape;
+  if (n < 1 || height < 1 || width < 1 || c < 1) {
     throw new Error(`${name} must have no empty dimension, got shape [${images.shape}]`);
   }
-  return { n, height, width, channels };
+  if (channels !== undefined && c !== channels) {
+    throw new Error(`${name} must be [N, H, W, ${channels}], got shape [${images.shape}]`);
+  }
+  return { n, height, width, channels: c };
 }
 
 /** What a labels tensor turned out to be. */

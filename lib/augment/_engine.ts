@@ -39,6 +39,7 @@ import {
   GRANULARITIES,
   type Granularity,
   type GroupDraw,
+  MIX_DEFAULTS,
   type MixDraw,
   type MixMode,
   type MixOptions,
@@ -68,9 +69,13 @@ export function prepareBatch(
   }
   const shape = checkImages(imagesNHWC);
   const labelInfo = checkLabels(labels, shape.n, options.numClasses);
-  const labelSmoothing = checkLabelSmoothing(options.labelSmoothing ?? 0);
-  const prob = checkProbability(options.prob ?? 1, "prob");
-  const granularity = checkOneOf(options.granularity ?? "batch", GRANULARITIES, "granularity");
+  const labelSmoothing = checkLabelSmoothing(options.labelSmoothing ?? MIX_DEFAULTS.labelSmoothing);
+  const prob = checkProbability(options.prob ?? MIX_DEFAULTS.prob, "prob");
+  const granularity = checkOneOf(
+    options.granularity ?? MIX_DEFAULTS.granularity,
+    GRANULARITIES,
+    "granularity",
+  );
   const rng = resolveRandom(options);
   return { shape, labels: labelInfo, rng, labelSmoothing, prob, granularity };
 }

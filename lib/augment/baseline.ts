@@ -53,6 +53,10 @@ export const CIFAR100_MEAN: readonly number[] = Object.freeze([0.5071, 0.4865, 0
 /** CIFAR-100 training-set per-channel standard deviation (RGB) of [0, 1] pixels. */
 export const CIFAR100_STD: readonly number[] = Object.freeze([0.2673, 0.2564, 0.2762]);
 
+/** Defaults of the baseline CIFAR augmentation: 4 pixels of padding, flip half the images. */
+export const BASELINE_DEFAULTS: Readonly<{ padding: number; flipProbability: number }> = Object
+  .freeze({ padding: 4, flipProbability: 0.5 });
+
 /**
  * Pads each image with `padding` zero pixels on every side and crops a random H×W window from
  * it (offsets uniform in [0, 2·padding] per axis, per image): torchvision's
@@ -62,7 +66,7 @@ export const CIFAR100_STD: readonly number[] = Object.freeze([0.2673, 0.2564, 0.
 export function randomCropWithPadding(
   imagesNHWC: Tensor4D,
   rng: Random,
-  padding = 4,
+  padding: number = BASELINE_DEFAULTS.padding,
 ): Tensor4D {
   const { n, height, width } = checkImages(imagesNHWC);
   checkInteger(padding, "padding", 0);
@@ -88,7 +92,7 @@ export function randomCropWithPadding(
 export function randomHorizontalFlip(
   imagesNHWC: Tensor4D,
   rng: Random,
-  probability = 0.5,
+  probability: number = BASELINE_DEFAULTS.flipProbability,
 ): Tensor4D {
   const { n, width } = checkImages(imagesNHWC);
   checkProbability(probability, "probability");

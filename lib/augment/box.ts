@@ -43,6 +43,12 @@ export function boxArea(box: Box): number {
 /** How the box centre is drawn. */
 export type BoxCenter = "uniform" | "gaussian";
 
+/** Defaults of {@link BoxSampling}: the paper's uniform centre; σ = 0.25 for a Gaussian one. */
+export const BOX_DEFAULTS: Readonly<{ center: BoxCenter; centerStd: number }> = Object.freeze({
+  center: "uniform",
+  centerStd: 0.25,
+});
+
 /** How a box is sized and placed; every field optional (defaults: the paper's CutMix). */
 export interface BoxSampling {
   /**
@@ -89,7 +95,12 @@ export function checkBoxSampling(
   width?: number,
   name = "box",
 ): void {
-  const { center = "uniform", centerStd = 0.25, fixedSize, minMax } = sampling;
+  const {
+    center = BOX_DEFAULTS.center,
+    centerStd = BOX_DEFAULTS.centerStd,
+    fixedSize,
+    minMax,
+  } = sampling;
   if (center !== "uniform" && center !== "gaussian") {
     throw new Error(
       `${name}.center must be "uniform" or "gaussian", got ${JSON.stringify(center)}`,
@@ -139,8 +150,8 @@ function sideFromLambda(size: number, lambda: number): number {
 }
 
 function drawCenterCoordinate(size: number, sampling: BoxSampling, rng: Random): number {
-  if ((sampling.center ?? "uniform") === "uniform") return rng.uniform(0, size);
-  const std = (sampling.centerStd ?? 0.25) * size;
+  if ((sampling.center ?? BOX_DEFAULTS.center) === "uniform") return rng.uniform(0, size);
+  const std = (sampling.centerStd ?? BOX_DEFAULTS.centerStd) * size;
   for (;;) {
     const c = rng.normal(size / 2, std);
     if (c >= 0 && c < size) return c;

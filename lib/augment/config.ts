@@ -19,18 +19,20 @@
  */
 import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import { Random } from "../random.ts";
-import { checkBoxSampling } from "./box.ts";
+import { BOX_DEFAULTS, checkBoxSampling } from "./box.ts";
 import {
   cutMix,
+  CUTMIX_DEFAULTS,
+  CUTMIX_TARGETS,
   type CutMixBoxOptions,
   PROBABILITY_SCHEDULES,
   type ProbabilitySchedule,
 } from "./cutmix.ts";
-import { cutout } from "./cutout.ts";
+import { cutout, CUTOUT_DEFAULTS } from "./cutout.ts";
 import { checkMixLayer, featureCutMix } from "./feature.ts";
-import { GRANULARITIES, type Granularity } from "./mixing.ts";
-import { mixUp } from "./mixup.ts";
-import { mixUpOrCutMix } from "./switch.ts";
+import { GRANULARITIES, type Granularity, MIX_DEFAULTS } from "./mixing.ts";
+import { mixUp, MIXUP_DEFAULTS } from "./mixup.ts";
+import { mixUpOrCutMix, SWITCH_DEFAULTS } from "./switch.ts";
 import { targetsFromLabels } from "./targets.ts";
 import type { AugmentContext, AugmentedBatch, BatchAugmentation, MixLayer } from "./types.ts";
 import {
@@ -190,22 +192,29 @@ export function validateAugmentationConfig(config: AugmentationConfig): Augmenta
   checkOneOf(config.kind, AUGMENTATION_KINDS, "config.kind");
   checkKnownKeys(config, KEYS[config.kind], `config of kind "${config.kind}"`);
   checkInteger(config.numClasses, "config.numClasses", 1);
-  checkLabelSmoothing(config.labelSmoothing ?? 0, "config.labelSmoothing");
+  checkLabelSmoothing(
+    config.labelSmoothing ?? MIX_DEFAULTS.labelSmoothing,
+    "config.labelSmoothing",
+  );
   switch (config.kind) {
     case "none":
       break;
     case "mixup":
-      checkPositive(config.alpha ?? 1, "config.alpha");
-      checkProbability(config.prob ?? 1, "config.prob");
-      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
+      checkPositive(config.alpha ?? MIXUP_DEFAULTS.alpha, "config.alpha");
+      checkProbability(config.prob ?? MIX_DEFAULTS.prob, "config.prob");
+      checkOneOf(
+        config.granularity ?? MIX_DEFAULTS.granularity,
+        GRANULARITIES,
+        "config.granularity",
+      );
       break;
     case "cutout": {
-      const size = config.size ?? 16;
+      const size = config.size ?? CUTOUT_DEFAULTS.size;
       const fixedSize = typeof size === "number" ? { height: size, width: size } : size;
       checkBoxSampling({ fixedSize }, undefined, undefined, "config.size");
-      checkInteger(config.holes ?? 1, "config.holes", 0);
-      checkProbability(config.prob ?? 1, "config.prob");
-      const fill = config.fill ?? 0;
+      checkInteger(config.holes ?? CUTOUT_DEFAULTS.holes, "config.holes", 0);
+      checkProbability(config.prob ?? CUTOUT_DEFAULTS.prob, "config.prob");
+      const fill = config.fill ?? CUTOUT_DEFAULTS.fill;
       const values = typeof fill === "number" ? [fill] : fill;
       if (!Array.isArray(values) || values.some((v) => typeof v !== "number" || !isFinite(v))) {
         throw new Error(
@@ -216,12 +225,20 @@ export function validateAugmentationConfig(config: AugmentationConfig): Augmenta
     }
     case "cutmix":
     case "feature-cutmix":
-      checkPositive(config.alpha ?? 1, "config.alpha");
-      checkProbability(config.prob ?? 1, "config.prob");
-      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
-      checkOneOf(config.probSchedule ?? "constant", PROBABILITY_SCHEDULES, "config.probSchedule");
-      checkBoolean(config.correctLambda ?? true, "config.correctLambda");
-      checkOneOf(config.target ?? "mixed", ["mixed", "one-hot", "complete"], "config.target");
+      checkPositive(config.alpha ?? CUTMIX_DEFAULTS.alpha, "config.alpha");
+      checkProbability(config.prob ?? MIX_DEFAULTS.prob, "config.prob");
+      checkOneOf(
+        config.granularity ?? MIX_DEFAULTS.granularity,
+        GRANULARITIES,
+        "config.granularity",
+      );
+      checkOneOf(
+        config.probSchedule ?? CUTMIX_DEFAULTS.probSchedule,
+        PROBABILITY_SCHEDULES,
+        "config.probSchedule",
+      );
+      checkBoolean(config.correctLambda ?? CUTMIX_DEFAULTS.correctLambda, "config.correctLambda");
+      checkOneOf(config.target ?? CUTMIX_DEFAULTS.target, CUTMIX_TARGETS, "config.target");
       checkBoxSampling(config, undefined, undefined, "config");
       if (config.kind === "feature-cutmix") {
         checkMixLayer(config.layer);
@@ -232,13 +249,17 @@ export function validateAugmentationConfig(config: AugmentationConfig): Augmenta
       }
       break;
     case "mix":
-      checkPositive(config.mixupAlpha ?? 0.8, "config.mixupAlpha");
-      checkPositive(config.cutmixAlpha ?? 1, "config.cutmixAlpha");
-      checkProbability(config.switchProb ?? 0.5, "config.switchProb");
-      checkProbability(config.prob ?? 1, "config.prob");
-      checkOneOf(config.granularity ?? "batch", GRANULARITIES, "config.granularity");
-      checkBoolean(config.correctLambda ?? true, "config.correctLambda");
-      checkOneOf(config.target ?? "mixed", ["mixed", "one-hot", "complete"], "config.target");
+      checkPositive(config.mixupAlpha ?? SWITCH_DEFAULTS.mixupAlpha, "config.mixupAlpha");
+      checkPositive(config.cutmixAlpha ?? SWITCH_DEFAULTS.cutmixAlpha, "config.cutmixAlpha");
+      checkProbability(config.switchProb ?? SWITCH_DEFAULTS.switchProb, "config.switchProb");
+      checkProbability(config.prob ?? MIX_DEFAULTS.prob, "config.prob");
+      checkOneOf(
+        config.granularity ?? MIX_DEFAULTS.granularity,
+        GRANULARITIES,
+        "config.granularity",
+      );
+      checkBoolean(config.correctLambda ?? CUTMIX_DEFAULTS.correctLambda, "config.correctLambda");
+      checkOneOf(config.target ?? CUTMIX_DEFAULTS.target, CUTMIX_TARGETS, "config.target");
       checkBoxSampling(config, undefined, undefined, "config");
       break;
   }
@@ -249,18 +270,27 @@ export function validateAugmentationConfig(config: AugmentationConfig): Augmenta
 export function describeAugmentation(config: AugmentationConfig): string {
   const extras: string[] = [];
   const add = (cond: boolean, text: string) => cond && extras.push(text);
-  add((config.labelSmoothing ?? 0) > 0, `ε=${config.labelSmoothing}`);
+  add((config.labelSmoothing ?? MIX_DEFAULTS.labelSmoothing) > 0, `ε=${config.labelSmoothing}`);
   if ("granularity" in config) {
-    add((config.granularity ?? "batch") !== "batch", `per ${config.granularity}`);
+    add(
+      (config.granularity ?? MIX_DEFAULTS.granularity) !== MIX_DEFAULTS.granularity,
+      `per ${config.granularity}`,
+    );
   }
   if (config.kind === "cutmix" || config.kind === "feature-cutmix" || config.kind === "mix") {
-    add(config.center === "gaussian", `gaussian centre σ=${config.centerStd ?? 0.25}`);
+    add(
+      config.center === "gaussian",
+      `gaussian centre σ=${config.centerStd ?? BOX_DEFAULTS.centerStd}`,
+    );
     add(
       config.fixedSize !== undefined,
       `box=${config.fixedSize?.height}×${config.fixedSize?.width}`,
     );
     add(config.minMax !== undefined, `minMax=[${config.minMax}]`);
-    add((config.target ?? "mixed") !== "mixed", `target=${config.target}`);
+    add(
+      (config.target ?? CUTMIX_DEFAULTS.target) !== CUTMIX_DEFAULTS.target,
+      `target=${config.target}`,
+    );
     add(config.correctLambda === false, "uncorrected λ");
   }
   const tail = extras.length > 0 ? `, ${extras.join(", ")}` : "";
@@ -268,25 +298,29 @@ export function describeAugmentation(config: AugmentationConfig): string {
     case "none":
       return extras.length > 0 ? `none(${extras.join(", ")})` : "none";
     case "mixup":
-      return `mixup(α=${config.alpha ?? 1}, p=${config.prob ?? 1}${tail})`;
+      return `mixup(α=${config.alpha ?? MIXUP_DEFAULTS.alpha}, p=${
+        config.prob ?? MIX_DEFAULTS.prob
+      }${tail})`;
     case "cutout": {
-      const size = config.size ?? 16;
+      const size = config.size ?? CUTOUT_DEFAULTS.size;
       const dims = typeof size === "number" ? `${size}×${size}` : `${size.height}×${size.width}`;
-      const holes = (config.holes ?? 1) === 1 ? "" : `, holes=${config.holes}`;
-      return `cutout(${dims}${holes}, p=${config.prob ?? 1}${tail})`;
+      const holes = (config.holes ?? CUTOUT_DEFAULTS.holes) === 1 ? "" : `, holes=${config.holes}`;
+      return `cutout(${dims}${holes}, p=${config.prob ?? CUTOUT_DEFAULTS.prob}${tail})`;
     }
     case "cutmix":
     case "feature-cutmix": {
-      const p = (config.probSchedule ?? "constant") === "linear"
-        ? `p=${config.prob ?? 1}·progress`
-        : `p=${config.prob ?? 1}`;
+      const p = (config.probSchedule ?? CUTMIX_DEFAULTS.probSchedule) === "linear"
+        ? `p=${config.prob ?? MIX_DEFAULTS.prob}·progress`
+        : `p=${config.prob ?? MIX_DEFAULTS.prob}`;
       const layer = config.kind === "feature-cutmix" ? `layer=${config.layer}, ` : "";
-      return `${config.kind}(${layer}α=${config.alpha ?? 1}, ${p}${tail})`;
+      return `${config.kind}(${layer}α=${config.alpha ?? CUTMIX_DEFAULTS.alpha}, ${p}${tail})`;
     }
     case "mix":
-      return `mixup|cutmix(α=${config.mixupAlpha ?? 0.8}|${config.cutmixAlpha ?? 1}, switch=${
-        config.switchProb ?? 0.5
-      }, p=${config.prob ?? 1}${tail})`;
+      return `mixup|cutmix(α=${config.mixupAlpha ?? SWITCH_DEFAULTS.mixupAlpha}|${
+        config.cutmixAlpha ?? SWITCH_DEFAULTS.cutmixAlpha
+      }, switch=${config.switchProb ?? SWITCH_DEFAULTS.switchProb}, p=${
+        config.prob ?? MIX_DEFAULTS.prob
+      }${tail})`;
   }
 }
 
@@ -317,7 +351,7 @@ export function createBatchAugmentation(config: AugmentationConfig): BatchAugmen
         const info = checkLabels(labels, n, frozen.numClasses);
         return {
           imagesNHWC: imagesNHWC.clone(),
-          targets: targetsFromLabels(info, frozen.labelSmoothing ?? 0),
+          targets: targetsFromLabels(info, frozen.labelSmoothing ?? MIX_DEFAULTS.labelSmoothing),
         };
       }
       case "mixup":

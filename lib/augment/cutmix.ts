@@ -35,7 +35,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import { type BoxSampling, checkBoxSampling, sampleBox } from "./box.ts";
-import { type GroupDraw, type MixDraw, type MixOptions, type MixResult } from "./mixing.ts";
+import type { GroupDraw, MixDraw, MixOptions, MixResult } from "./mixing.ts";
 import { drawPlan, finishMix, keptFraction, prepareBatch, type PreparedBatch } from "./_engine.ts";
 import { checkBoolean, checkOneOf, checkPositive, checkProbability } from "../_validate.ts";
 
@@ -50,6 +50,14 @@ export type ProbabilitySchedule = "constant" | "linear";
 
 /** The schedules, in the order documented. */
 export const PROBABILITY_SCHEDULES: readonly ProbabilitySchedule[] = ["constant", "linear"];
+
+/** Defaults of CutMix's own options (the paper's: α = 1, λ corrected to the clipped box). */
+export const CUTMIX_DEFAULTS: Readonly<{
+  alpha: number;
+  correctLambda: boolean;
+  target: CutMixTarget;
+  probSchedule: ProbabilitySchedule;
+}> = Object.freeze({ alpha: 1, correctLambda: true, target: "mixed", probSchedule: "constant" });
 
 /** The box and λ options of CutMix, shared with feature-level CutMix and the Mixup switch. */
 export interface CutMixBoxOptions extends BoxSampling {
@@ -79,9 +87,9 @@ export function checkCutMixBoxOptions(
   height?: number,
   width?: number,
 ): void {
-  checkPositive(options.alpha ?? 1, "alpha");
-  checkBoolean(options.correctLambda ?? true, "correctLambda");
-  checkOneOf(options.target ?? "mixed", CUTMIX_TARGETS, "target");
+  checkPositive(options.alpha ?? CUTMIX_DEFAULTS.alpha, "alpha");
+  checkBoolean(options.correctLambda ?? CUTMIX_DEFAULTS.correctLambda, "correctLambda");
+  checkOneOf(options.target ?? CUTMIX_DEFAULTS.target, CUTMIX_TARGETS, "target");
   checkBoxSampling(options, height, width, "cutmix");
 }
 
@@ -122,10 +130,10 @@ export function cutMixGroupDrawer(
   options: CutMixBoxOptions,
   rng: Random,
 ): () => GroupDraw {
-  const alpha = options.alpha ?? 1;
-  const rule = options.target ?? "mixed";
+  const alpha = options.alpha ?? CUTMIX_DEFAULTS.alpha;
+  const rule = options.target ?? CUTMIX_DEFAULTS.target;
   const lambdaSizesBox = options.fixedSize === undefined && options.minMax === undefined;
-  const correct = (options.correctLambda ?? true) || !lambdaSizesBox;
+  const correct = (options.correctLambda ?? CUTMIX_DEFAULTS.correctLambda) || !lambdaSizesBox;
   return () => {
     const drawnLambda = lambdaSizesBox ? rng.beta(alpha, alpha) : Number.NaN;
     const box = sampleBox(height, width, drawnLambda, options, rng);
@@ -174,7 +182,7 @@ export function planCutMix(
   checkCutMixBoxOptions(options, height, width);
   const probability = scheduledProbability(
     prepared.prob,
-    options.probSchedule ?? "constant",
+    options.probSchedule ?? CUTMIX_DEFAULTS.probSchedule,
     options.trainingProgress,
   );
   const draw = drawPlan(

@@ -30,6 +30,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { boxesUnionMask } from "./_box_mask.ts";
 import { type Box, checkBoxSampling, type Point, sampleBox } from "./box.ts";
+import { MIX_DEFAULTS } from "./mixing.ts";
 import { targetsFromLabels } from "./targets.ts";
 import {
   checkImages,
@@ -39,6 +40,14 @@ import {
   checkProbability,
 } from "../_validate.ts";
 import { type RandomSource, resolveRandom } from "../random.ts";
+
+/** Defaults of Cutout's options (16×16, the paper's CIFAR setting; one hole; always; black). */
+export const CUTOUT_DEFAULTS: Readonly<{
+  size: number;
+  holes: number;
+  prob: number;
+  fill: number;
+}> = Object.freeze({ size: 16, holes: 1, prob: 1, fill: 0 });
 
 /** Options of {@link cutout}. */
 export interface CutoutOptions extends RandomSource {
@@ -86,16 +95,16 @@ export function cutout(imagesNHWC: Tensor4D, labels: Tensor, options: CutoutOpti
   }
   const { n, height, width, channels } = checkImages(imagesNHWC);
   const labelInfo = checkLabels(labels, n, options.numClasses);
-  const smoothing = checkLabelSmoothing(options.labelSmoothing ?? 0);
-  const prob = checkProbability(options.prob ?? 1, "prob");
-  const holes = checkInteger(options.holes ?? 1, "holes", 0);
-  const size = options.size ?? 16;
+  const smoothing = checkLabelSmoothing(options.labelSmoothing ?? MIX_DEFAULTS.labelSmoothing);
+  const prob = checkProbability(options.prob ?? CUTOUT_DEFAULTS.prob, "prob");
+  const holes = checkInteger(options.holes ?? CUTOUT_DEFAULTS.holes, "holes", 0);
+  const size = options.size ?? CUTOUT_DEFAULTS.size;
   const fixedSize = typeof size === "number" ? { height: size, width: size } : size;
   if (fixedSize === null || typeof fixedSize !== "object") {
     throw new Error(`size must be a number or { height, width }, got ${size}`);
   }
   checkBoxSampling({ fixedSize }, height, width, "cutout");
-  const fill = options.fill ?? 0;
+  const fill = options.fill ?? CUTOUT_DEFAULTS.fill;
   const fillValues = typeof fill === "number" ? [fill] : fill;
   if (
     !Array.isArray(fillValues) || fillValues.some((v) => typeof v !== "number" || !isFinite(v)) ||

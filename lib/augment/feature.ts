@@ -33,8 +33,8 @@
  */
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { type Box, scaleBox } from "./box.ts";
-import { type CutMixOptions, cutMixTargetWeight, planCutMix } from "./cutmix.ts";
-import { type MixDraw } from "./mixing.ts";
+import { CUTMIX_DEFAULTS, type CutMixOptions, cutMixTargetWeight, planCutMix } from "./cutmix.ts";
+import type { MixDraw } from "./mixing.ts";
 import { keptFraction, renderMix } from "./_engine.ts";
 import { targetsFromLabels } from "./targets.ts";
 import type { FeatureMix, MixLayer } from "./types.ts";
@@ -116,9 +116,9 @@ export function featureCutMix(
   const size = options.featureSize ?? cifarFeatureSize(layer, height, width);
   const featureHeight = checkInteger(size.height, "featureSize.height", 1);
   const featureWidth = checkInteger(size.width, "featureSize.width", 1);
-  const rule = options.target ?? "mixed";
+  const rule = options.target ?? CUTMIX_DEFAULTS.target;
   const lambdaSizesBox = options.fixedSize === undefined && options.minMax === undefined;
-  const correct = (options.correctLambda ?? true) || !lambdaSizesBox;
+  const correct = (options.correctLambda ?? CUTMIX_DEFAULTS.correctLambda) || !lambdaSizesBox;
   const boxes = imageDraw.boxes.map((box) =>
     box === null ? null : scaleBox(box, height, width, featureHeight, featureWidth)
   );

@@ -15,6 +15,13 @@ export type Granularity = "batch" | "pair" | "elem";
 /** The granularities, in the order documented. */
 export const GRANULARITIES: readonly Granularity[] = ["batch", "pair", "elem"];
 
+/** Defaults of the options every mixing augmentation (and Cutout) shares. */
+export const MIX_DEFAULTS: Readonly<{
+  prob: number;
+  labelSmoothing: number;
+  granularity: Granularity;
+}> = Object.freeze({ prob: 1, labelSmoothing: 0, granularity: "batch" });
+
 /** What happened to one sample. */
 export type MixMode = "none" | "cutmix" | "mixup";
 

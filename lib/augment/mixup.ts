@@ -18,9 +18,12 @@
  */
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
-import { type GroupDraw, type MixOptions, type MixResult } from "./mixing.ts";
+import type { GroupDraw, MixOptions, MixResult } from "./mixing.ts";
 import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
 import { checkPositive } from "../_validate.ts";
+
+/** Defaults of Mixup's own options. */
+export const MIXUP_DEFAULTS: Readonly<{ alpha: number }> = Object.freeze({ alpha: 1 });
 
 /** Options of {@link mixUp}. */
 export interface MixUpOptions extends MixOptions {
@@ -45,7 +48,7 @@ export function mixUpGroupDrawer(alpha: number, rng: Random): () => GroupDraw {
  */
 export function mixUp(imagesNHWC: Tensor4D, labels: Tensor, options: MixUpOptions): MixResult {
   const prepared = prepareBatch(imagesNHWC, labels, options);
-  const alpha = checkPositive(options.alpha ?? 1, "alpha");
+  const alpha = checkPositive(options.alpha ?? MIXUP_DEFAULTS.alpha, "alpha");
   const draw = drawPlan(
     prepared.shape.n,
     prepared.granularity,

@@ -74,6 +74,7 @@ export {
 } from "./types.ts";
 export {
   type Box,
+  BOX_DEFAULTS,
   boxArea,
   type BoxCenter,
   type BoxDraw,
@@ -88,6 +89,7 @@ export {
   GRANULARITIES,
   type Granularity,
   type GroupDraw,
+  MIX_DEFAULTS,
   type MixDraw,
   type MixMode,
   type MixOptions,
@@ -97,6 +99,7 @@ export {
 export { targetsFromLabels, toSoftTargets } from "./targets.ts";
 export {
   cutMix,
+  CUTMIX_DEFAULTS,
   CUTMIX_TARGETS,
   type CutMixBoxOptions,
   cutMixGroupDrawer,
@@ -107,9 +110,15 @@ export {
   type ProbabilitySchedule,
   scheduledProbability,
 } from "./cutmix.ts";
-export { mixUp, mixUpGroupDrawer, type MixUpOptions } from "./mixup.ts";
-export { mixUpOrCutMix, type MixUpOrCutMixOptions } from "./switch.ts";
-export { cutout, type CutoutDraw, type CutoutOptions, type CutoutResult } from "./cutout.ts";
+export { mixUp, MIXUP_DEFAULTS, mixUpGroupDrawer, type MixUpOptions } from "./mixup.ts";
+export { mixUpOrCutMix, type MixUpOrCutMixOptions, SWITCH_DEFAULTS } from "./switch.ts";
+export {
+  cutout,
+  CUTOUT_DEFAULTS,
+  type CutoutDraw,
+  type CutoutOptions,
+  type CutoutResult,
+} from "./cutout.ts";
 export {
   cifarFeatureSize,
   featureCutMix,
@@ -119,6 +128,7 @@ export {
   MIX_LAYERS,
 } from "./feature.ts";
 export {
+  BASELINE_DEFAULTS,
   CIFAR100_MEAN,
   CIFAR100_STD,
   CIFAR10_MEAN,

@@ -26,10 +26,17 @@
  */
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import { checkCutMixBoxOptions, type CutMixBoxOptions, cutMixGroupDrawer } from "./cutmix.ts";
-import { type MixOptions, type MixResult } from "./mixing.ts";
+import type { MixOptions, MixResult } from "./mixing.ts";
 import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
 import { mixUpGroupDrawer } from "./mixup.ts";
 import { checkPositive, checkProbability } from "../_validate.ts";
+
+/** Defaults of the switch's own options (timm's ImageNet recipes' Mixup α, CutMix's α = 1). */
+export const SWITCH_DEFAULTS: Readonly<{
+  mixupAlpha: number;
+  cutmixAlpha: number;
+  switchProb: number;
+}> = Object.freeze({ mixupAlpha: 0.8, cutmixAlpha: 1, switchProb: 0.5 });
 
 /** Options of {@link mixUpOrCutMix}: timm's `Mixup(mixup_alpha, cutmix_alpha, switch_prob, …)`. */
 export interface MixUpOrCutMixOptions extends MixOptions, Omit<CutMixBoxOptions, "alpha"> {
@@ -53,9 +60,15 @@ export function mixUpOrCutMix(
 ): MixResult {
   const prepared = prepareBatch(imagesNHWC, labels, options);
   const { n, height, width } = prepared.shape;
-  const mixupAlpha = checkPositive(options.mixupAlpha ?? 0.8, "mixupAlpha");
-  const cutmixAlpha = checkPositive(options.cutmixAlpha ?? 1, "cutmixAlpha");
-  const switchProb = checkProbability(options.switchProb ?? 0.5, "switchProb");
+  const mixupAlpha = checkPositive(options.mixupAlpha ?? SWITCH_DEFAULTS.mixupAlpha, "mixupAlpha");
+  const cutmixAlpha = checkPositive(
+    options.cutmixAlpha ?? SWITCH_DEFAULTS.cutmixAlpha,
+    "cutmixAlpha",
+  );
+  const switchProb = checkProbability(
+    options.switchProb ?? SWITCH_DEFAULTS.switchProb,
+    "switchProb",
+  );
   const boxOptions: CutMixBoxOptions = { ...options, alpha: cutmixAlpha };
   checkCutMixBoxOptions(boxOptions, height, width);
   const rng = prepared.rng;

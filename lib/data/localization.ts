@@ -33,6 +33,7 @@
 import type { Box } from "../augment/box.ts";
 import { Random, type Seed } from "../random.ts";
 import type { ImageDataset } from "./dataset.ts";
+import { checkPositiveInteger } from "../_validate.ts";
 
 export type { Box };
 
@@ -105,12 +106,6 @@ function pasteResized(
   }
 }
 
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${value}`);
-  }
-}
-
 /**
  * Builds a localization set from `source` (use a test split). See the module doc for how each
  * canvas is made.
@@ -123,7 +118,7 @@ export function makeLocalizationSet(
   options: LocalizationOptions,
 ): LocalizationSet {
   const { count, seed } = options;
-  checkPositiveInteger("count", count);
+  checkPositiveInteger(count, "count");
   const canvas = options.canvasSize ?? 64;
   const minScale = options.minScale ?? 0.75;
   const maxScale = options.maxScale ?? 1.5;
@@ -131,7 +126,7 @@ export function makeLocalizationSet(
   const background = options.background ?? "tiles";
   const tile = options.tileSize ?? 16;
   const { height: srcH, width: srcW, channels } = source;
-  checkPositiveInteger("canvasSize", canvas);
+  checkPositiveInteger(canvas, "canvasSize");
   if (canvas < Math.max(srcH, srcW)) {
     throw new Error(`canvasSize must be at least the source's side ${srcH}, got ${canvas}`);
   }
@@ -144,7 +139,7 @@ export function makeLocalizationSet(
   if (background !== "tiles" && background !== "texture") {
     throw new Error(`background must be "tiles" or "texture", got ${JSON.stringify(background)}`);
   }
-  checkPositiveInteger("tileSize", tile);
+  checkPositiveInteger(tile, "tileSize");
   if (tile > Math.min(srcH, srcW)) {
     throw new Error(`tileSize must be at most the source's side ${srcH}, got ${tile}`);
   }

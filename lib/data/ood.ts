@@ -28,6 +28,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Random, type Seed } from "../random.ts";
 import type { ImageDataset } from "./dataset.ts";
+import { checkPositiveInteger } from "../_validate.ts";
 
 /** An OOD set: the images and a statement of where they come from. */
 export interface OodSet {
@@ -51,21 +52,13 @@ export interface OodImageSize {
   readonly width?: number;
 }
 
-function checkCount(count: number): void {
-  if (!Number.isInteger(count) || count < 1) {
-    throw new Error(`count must be a positive integer, got ${count}`);
-  }
-}
-
 function sizeOf(size: OodImageSize): { height: number; width: number } {
   const height = size.height ?? 32;
   const width = size.width ?? 32;
-  for (const [name, value] of [["height", height], ["width", width]] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`${name} must be a positive integer, got ${value}`);
-    }
-  }
-  return { height, width };
+  return {
+    height: checkPositiveInteger(height, "height"),
+    width: checkPositiveInteger(width, "width"),
+  };
 }
 
 function noiseDataset(
@@ -93,7 +86,7 @@ function noiseDataset(
  * @param rng the stream the pixels are drawn from.
  */
 export function uniformNoiseSet(count: number, rng: Random, size: OodImageSize = {}): OodSet {
-  checkCount(count);
+  checkPositiveInteger(count, "count");
   const { height, width } = sizeOf(size);
   const pixels = new Uint8Array(count * height * width * 3);
   for (let i = 0; i < pixels.length; i += 4) {
@@ -129,7 +122,7 @@ export function gaussianNoiseSet(
   rng: Random,
   options: GaussianNoiseOptions = {},
 ): OodSet {
-  checkCount(count);
+  checkPositiveInteger(count, "count");
   const { height, width } = sizeOf(options);
   const mean = options.mean ?? 0.5;
   const std = options.std ?? 1;
@@ -292,7 +285,7 @@ async function loadMnistLike(source: MnistSource, options: MnistOodOptions): Pro
   const available = perClassImages.map((images) => images.length / PIXELS);
   const total = available.reduce((a, b) => a + b, 0);
   const count = options.count ?? Math.min(10_000, total);
-  checkCount(count);
+  checkPositiveInteger(count, "count");
   if (count > total) {
     throw new Error(`count=${count} but ${source.packageName} ships only ${total} images`);
   }

@@ -30,9 +30,14 @@
 import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random, type Seed } from "../random.ts";
-import { randomCropWithPadding, randomHorizontalFlip } from "../augment/baseline.ts";
+import {
+  BASELINE_DEFAULTS,
+  randomCropWithPadding,
+  randomHorizontalFlip,
+} from "../augment/baseline.ts";
 import { datasetSize, type ImageDataset } from "./dataset.ts";
 import { imageBytes } from "./subset.ts";
+import { checkInteger, checkPositiveInteger, checkProbability } from "../_validate.ts";
 
 /** One batch. Tensors are owned by the caller. */
 export interface Batch {
@@ -88,12 +93,6 @@ function checkDataset(dataset: ImageDataset): void {
   }
 }
 
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${value}`);
-  }
-}
-
 function checkEpoch(epoch: number): void {
   if (!Number.isInteger(epoch) || epoch < 0) {
     throw new Error(`epoch must be an integer >= 0, got ${epoch}`);
@@ -102,7 +101,7 @@ function checkEpoch(epoch: number): void {
 
 /** Number of batches in an epoch of `size` images. */
 export function numBatches(size: number, batchSize: number, dropRemainder = false): number {
-  checkPositiveInteger("batchSize", batchSize);
+  checkPositiveInteger(batchSize, "batchSize");
   return dropRemainder ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
 }
 
@@ -153,13 +152,12 @@ export function gatherBatch(dataset: ImageDataset, indices: ArrayLike<number>): 
 }
 
 /** The baseline augmentation: random crop with zero padding, then horizontal flip. */
-export function baselineAugment(padding = 4, flipProbability = 0.5): ImageAugment {
-  if (!Number.isInteger(padding) || padding < 0) {
-    throw new Error(`padding must be an integer >= 0, got ${padding}`);
-  }
-  if (!(flipProbability >= 0 && flipProbability <= 1)) {
-    throw new Error(`flipProbability must be in [0, 1], got ${flipProbability}`);
-  }
+export function baselineAugment(
+  padding: number = BASELINE_DEFAULTS.padding,
+  flipProbability: number = BASELINE_DEFAULTS.flipProbability,
+): ImageAugment {
+  checkInteger(padding, "padding", 0);
+  checkProbability(flipProbability, "flipProbability");
   return (imagesNHWC, rng) => {
     const cropped = randomCropWithPadding(imagesNHWC, rng, padding);
     try {
@@ -174,7 +172,7 @@ function resolveAugment(options: TrainBatchOptions): ImageAugment | undefined {
   const augment = options.augment ?? "baseline";
   if (augment === "none") return undefined;
   if (augment === "baseline") {
-    return baselineAugment(options.padding ?? 4, options.flipProbability ?? 0.5);
+    return baselineAugment(options.padding, options.flipProbability);
   }
   if (typeof augment !== "function") {
     throw new Error(`augment must be "baseline", "none" or a function, got ${String(augment)}`);
@@ -283,7 +281,7 @@ export function measurePipeline(
   options: TrainBatchOptions,
   batches: number,
 ): PipelineThroughput {
-  checkPositiveInteger("batches", batches);
+  checkPositiveInteger(batches, "batches");
   let images = 0;
   let done = 0;
   const started = performance.now();

@@ -15,6 +15,7 @@
  */
 import type { Random } from "../random.ts";
 import { datasetSize, type ImageDataset } from "./dataset.ts";
+import { checkPositiveInteger } from "../_validate.ts";
 
 /** A dataset cut from another, remembering which of the source's images it holds. */
 export interface SubsetDataset extends ImageDataset {
@@ -68,9 +69,7 @@ export function balancedSubset(
   perClass: number,
   rng: Random,
 ): SubsetDataset {
-  if (!Number.isInteger(perClass) || perClass < 1) {
-    throw new Error(`perClass must be a positive integer, got ${perClass}`);
-  }
+  checkPositiveInteger(perClass, "perClass");
   const byClass: number[][] = Array.from({ length: dataset.numClasses }, () => []);
   for (let i = 0; i < dataset.labels.length; i++) byClass[dataset.labels[i]].push(i);
   const chosen: number[] = [];

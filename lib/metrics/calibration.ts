@@ -22,14 +22,8 @@
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { topKCorrect } from "./classification.ts";
-import {
-  type BatchSource,
-  checkInteger,
-  checkRank,
-  type LabeledBatch,
-  type Labels,
-  type PredictLogits,
-} from "./types.ts";
+import type { BatchSource, LabeledBatch, Labels, PredictLogits } from "./types.ts";
+import { checkInteger, checkRank } from "../_validate.ts";
 
 /** The paper's (and Guo et al.'s) number of bins. */
 export const DEFAULT_CALIBRATION_BINS = 15;
@@ -74,7 +68,7 @@ export function calibration(
   correct: ArrayLike<boolean | number>,
   numBins: number = DEFAULT_CALIBRATION_BINS,
 ): CalibrationResult {
-  checkInteger("numBins", numBins, 1);
+  checkInteger(numBins, "numBins", 1);
   const n = confidences.length;
   if (correct.length !== n) {
     throw new Error(`correct must have length ${n} (as confidences), got ${correct.length}`);
@@ -132,7 +126,7 @@ export function confidencesAndCorrectness(
   logits: Tensor2D,
   labels: Labels,
 ): { confidences: Float32Array; correct: Uint8Array } {
-  checkRank("logits", logits.shape, 2);
+  checkRank(logits.shape, "logits", 2);
   const [confidence, correct] = tf.tidy(() => [
     tf.max(tf.softmax(logits), 1),
     tf.cast(topKCorrect(logits, labels, 1), "int32"),
@@ -169,7 +163,7 @@ export async function evaluateCalibration(
   options: CalibrationOptions = {},
 ): Promise<CalibrationResult> {
   const numBins = options.numBins ?? DEFAULT_CALIBRATION_BINS;
-  checkInteger("options.numBins", numBins, 1);
+  checkInteger(numBins, "options.numBins", 1);
   const confidences: number[] = [];
   const correct: number[] = [];
   for await (const batch of batches) {

@@ -33,7 +33,8 @@
  */
 import type { Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { checkInteger, checkRank, type Labels, labelTensor } from "./types.ts";
+import { type Labels, labelTensor } from "./types.ts";
+import { checkInteger, checkRank } from "../_validate.ts";
 
 /** How a low-resolution map is resized to the image (see the module doc). */
 export type Interpolation = "bilinear" | "bicubic";
@@ -52,8 +53,8 @@ export function interpolationMatrix(
   outSize: number,
   interpolation: Interpolation,
 ): Float32Array {
-  checkInteger("inSize", inSize, 1);
-  checkInteger("outSize", outSize, 1);
+  checkInteger(inSize, "inSize", 1);
+  checkInteger(outSize, "outSize", 1);
   if (!INTERPOLATIONS.includes(interpolation)) {
     throw new Error(
       `interpolation must be one of ${INTERPOLATIONS.join(", ")}, got ${interpolation}`,
@@ -95,9 +96,9 @@ export function resizeMaps(
   width: number,
   interpolation: Interpolation = "bilinear",
 ): Tensor3D {
-  checkRank("maps", maps.shape, 3);
-  checkInteger("height", height, 1);
-  checkInteger("width", width, 1);
+  checkRank(maps.shape, "maps", 3);
+  checkInteger(height, "height", 1);
+  checkInteger(width, "width", 1);
   const [n, h, w] = maps.shape;
   const rows = interpolationMatrix(h, height, interpolation); // [height, h]
   const cols = interpolationMatrix(w, width, interpolation); // [width, w]
@@ -116,7 +117,7 @@ export function resizeMaps(
  * all zeros (as wsolevaluation's `normalize_scoremap`). The caller disposes the result.
  */
 export function normalizeMaps(maps: Tensor3D): Tensor3D {
-  checkRank("maps", maps.shape, 3);
+  checkRank(maps.shape, "maps", 3);
   return tf.tidy(() => {
     const low = tf.min(maps, [1, 2], true);
     const high = tf.max(maps, [1, 2], true);
@@ -144,8 +145,8 @@ export function rawClassActivationMaps(
   classifierKernel: Tensor2D,
   classIndices: Labels,
 ): Tensor3D {
-  checkRank("featuresNHWC", featuresNHWC.shape, 4);
-  checkRank("classifierKernel", classifierKernel.shape, 2);
+  checkRank(featuresNHWC.shape, "featuresNHWC", 4);
+  checkRank(classifierKernel.shape, "classifierKernel", 2);
   const [n, , , c] = featuresNHWC.shape;
   const [kernelC, numClasses] = classifierKernel.shape;
   if (kernelC !== c) {

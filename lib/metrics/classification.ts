@@ -23,13 +23,12 @@ import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type BatchSource,
-  checkInteger,
-  checkRank,
   type LabeledBatch,
   type Labels,
   labelTensor,
   type PredictLogits,
 } from "./types.ts";
+import { checkInteger, checkRank } from "../_validate.ts";
 
 /**
  * Whether each label is among the k highest logits (ties to the lower index, NaN rows wrong).
@@ -40,9 +39,9 @@ import {
  * @returns bool [N]; the caller disposes it.
  */
 export function topKCorrect(logits: Tensor2D, labels: Labels, k: number): Tensor1D {
-  checkRank("logits", logits.shape, 2);
+  checkRank(logits.shape, "logits", 2);
   const [n, numClasses] = logits.shape;
-  checkInteger("k", k, 1, numClasses);
+  checkInteger(k, "k", 1, numClasses);
   return tf.tidy(() => {
     const y = labelTensor(labels, n, numClasses);
     // gather with batchDims 1 picks z[i, y_i]; reshaped to a column [N, 1].
@@ -108,7 +107,7 @@ export async function evaluateTopKErrors(
 ): Promise<TopKErrors> {
   const ks = options.ks ?? [1, 5];
   if (ks.length === 0) throw new Error("options.ks must list at least one k, got []");
-  for (const k of ks) checkInteger("options.ks[]", k, 1);
+  for (const k of ks) checkInteger(k, "options.ks[]", 1);
   const wrong = new Map<number, number>(ks.map((k) => [k, 0]));
   let count = 0;
   for await (const batch of batches) {

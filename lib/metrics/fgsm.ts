@@ -24,13 +24,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { topKErrorCount } from "./classification.ts";
 import {
   type BatchSource,
-  checkNumber,
-  checkRank,
   type LabeledBatch,
   type Labels,
   labelTensor,
   type PredictLogits,
 } from "./types.ts";
+import { checkNumber, checkRank } from "../_validate.ts";
 
 /** The paper's perturbation size: 8/255 on [0, 1] pixels. */
 export const DEFAULT_FGSM_EPSILON = 8 / 255;
@@ -47,8 +46,8 @@ export function fgsmAttack(
   labels: Labels,
   epsilon: number = DEFAULT_FGSM_EPSILON,
 ): Tensor4D {
-  checkRank("imagesNHWC", imagesNHWC.shape, 4);
-  checkNumber("epsilon", epsilon, 0, 1);
+  checkRank(imagesNHWC.shape, "imagesNHWC", 4);
+  checkNumber(epsilon, "epsilon", 0, 1);
   const n = imagesNHWC.shape[0];
   return tf.tidy(() => {
     const y = labelTensor(labels, n);
@@ -89,7 +88,7 @@ export async function evaluateFgsm(
   options: FgsmOptions = {},
 ): Promise<FgsmResult> {
   const epsilon = options.epsilon ?? DEFAULT_FGSM_EPSILON;
-  checkNumber("options.epsilon", epsilon, 0, 1);
+  checkNumber(epsilon, "options.epsilon", 0, 1);
   let count = 0, cleanWrong = 0, adversarialWrong = 0;
   for await (const batch of batches) {
     const [clean, adversarial] = tf.tidy(() => {

@@ -31,19 +31,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 import { topKCorrect } from "./classification.ts";
 import { centeredSquareMask } from "./occlusion.ts";
-import {
-  type BatchSource,
-  checkInteger,
-  checkNumber,
-  checkRank,
-  labelArray,
-  type LabeledBatch,
-  type PredictLogits,
-} from "./types.ts";
+import { type BatchSource, labelArray, type LabeledBatch, type PredictLogits } from "./types.ts";
+import { checkInteger, checkNumber, checkRank } from "../_validate.ts";
 
 /** λ·a + (1 − λ)·b for two batches of the same shape. The caller disposes the result. */
 export function mixupImages(imagesA: Tensor4D, imagesB: Tensor4D, lambda: number): Tensor4D {
-  checkNumber("lambda", lambda, 0, 1);
+  checkNumber(lambda, "lambda", 0, 1);
   checkSameShape(imagesA, imagesB);
   return tf.tidy(() => tf.add(tf.mul(imagesA, lambda), tf.mul(imagesB, 1 - lambda)) as Tensor4D);
 }
@@ -67,7 +60,7 @@ export function centeredCutMixImages(
 
 /** The share of image a in a centred-CutMix sample: 1 − |square ∩ image| / (H·W). */
 export function centeredCutMixLambda(height: number, width: number, side: number): number {
-  checkInteger("side", side, 0);
+  checkInteger(side, "side", 0);
   const top = Math.floor((height - side) / 2);
   const left = Math.floor((width - side) / 2);
   const rows = Math.min(top + side, height) - Math.max(top, 0);
@@ -76,7 +69,7 @@ export function centeredCutMixLambda(height: number, width: number, side: number
 }
 
 function checkSameShape(a: Tensor4D, b: Tensor4D): void {
-  checkRank("imagesA", a.shape, 4);
+  checkRank(a.shape, "imagesA", 4);
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(
       `imagesB must have the shape of imagesA [${a.shape.join(", ")}], got [${b.shape.join(", ")}]`,
@@ -128,10 +121,10 @@ export async function evaluateInBetween(
 ): Promise<InBetweenResult> {
   const lambdas = options.lambdas ?? Array.from({ length: 11 }, (_, i) => i / 10);
   if (lambdas.length === 0) throw new Error("options.lambdas must not be empty, got []");
-  for (const lambda of lambdas) checkNumber("options.lambdas[]", lambda, 0, 1);
+  for (const lambda of lambdas) checkNumber(lambda, "options.lambdas[]", 0, 1);
   if (options.sides !== undefined) {
     if (options.sides.length === 0) throw new Error("options.sides must not be empty, got []");
-    for (const side of options.sides) checkInteger("options.sides[]", side, 0);
+    for (const side of options.sides) checkInteger(side, "options.sides[]", 0);
   }
   let sides = options.sides;
   let size: [number, number] | undefined;
@@ -139,7 +132,7 @@ export async function evaluateInBetween(
   let cutmixNeither: number[] = [];
   let pairs = 0;
   for await (const batch of batches) {
-    checkRank("imagesNHWC", batch.imagesNHWC.shape, 4);
+    checkRank(batch.imagesNHWC.shape, "imagesNHWC", 4);
     const [n, height, width] = batch.imagesNHWC.shape;
     if (size === undefined) {
       size = [height, width];

@@ -41,15 +41,8 @@ import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../random.ts";
 import type { FeatureClassifier } from "./adapters.ts";
-import {
-  type BatchSource,
-  checkInteger,
-  checkNumber,
-  checkRank,
-  labelArray,
-  type LabeledBatch,
-  type Labels,
-} from "./types.ts";
+import { type BatchSource, labelArray, type LabeledBatch, type Labels } from "./types.ts";
+import { checkInteger, checkNumber, checkRank } from "../_validate.ts";
 
 /**
  * A frozen feature extractor in inference mode: float32 NHWC images in [0, 1] → either a feature
@@ -156,7 +149,7 @@ export async function extractFeatures(
   const labelParts: Int32Array[] = [];
   try {
     for await (const batch of batches) {
-      checkRank("batch.imagesNHWC", batch.imagesNHWC.shape, 4);
+      checkRank(batch.imagesNHWC.shape, "batch.imagesNHWC", 4);
       const n = batch.imagesNHWC.shape[0];
       const labels = labelArray(batch.labels);
       if (labels.length !== n) {
@@ -235,8 +228,8 @@ export function linearProbe(
   testLabels: Labels,
   options: LinearProbeOptions = {},
 ): LinearProbeResult {
-  checkRank("trainFeatures", trainFeatures.shape, 2);
-  checkRank("testFeatures", testFeatures.shape, 2);
+  checkRank(trainFeatures.shape, "trainFeatures", 2);
+  checkRank(testFeatures.shape, "testFeatures", 2);
   const [n, d] = trainFeatures.shape;
   const m = testFeatures.shape[0];
   if (n < 1) throw new Error(`trainFeatures must have at least one row, got ${n}`);
@@ -263,7 +256,7 @@ export function linearProbe(
     }
   }
   const numClasses = options.numClasses ?? Math.max(2, maxLabel + 1);
-  checkInteger("options.numClasses", numClasses, 2);
+  checkInteger(numClasses, "options.numClasses", 2);
   for (const [name, labels] of [["trainLabels", yTrain], ["testLabels", yTest]] as const) {
     for (let i = 0; i < labels.length; i++) {
       if (labels[i] >= numClasses) {
@@ -272,7 +265,7 @@ export function linearProbe(
     }
   }
   const steps = options.steps ?? DEFAULT_PROBE_STEPS;
-  checkInteger("options.steps", steps, 1);
+  checkInteger(steps, "options.steps", 1);
   const learningRate = options.learningRate ?? DEFAULT_PROBE_LEARNING_RATE;
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     throw new Error(`options.learningRate must be a finite number > 0, got ${learningRate}`);
@@ -282,9 +275,9 @@ export function linearProbe(
     throw new Error(`options.optimizer must be "adam" or "sgd", got ${String(optimizerName)}`);
   }
   const batchSize = options.batchSize ?? n;
-  checkInteger("options.batchSize", batchSize, 1, n);
+  checkInteger(batchSize, "options.batchSize", 1, n);
   const l2 = options.l2 ?? 0;
-  checkNumber("options.l2", l2, 0, Number.MAX_VALUE);
+  checkNumber(l2, "options.l2", 0, Number.MAX_VALUE);
   const standardize = options.standardize ?? true;
   if (typeof standardize !== "boolean") {
     throw new Error(`options.standardize must be a boolean, got ${String(standardize)}`);

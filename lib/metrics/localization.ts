@@ -35,14 +35,8 @@ import type { Box } from "../augment/box.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { LocalizationSet } from "../data/localization.ts";
 import { classActivationMaps, type Interpolation } from "./cam.ts";
-import {
-  type BatchSource,
-  checkInteger,
-  checkNumber,
-  datasetBatches,
-  labelArray,
-  type LabeledBatch,
-} from "./types.ts";
+import { type BatchSource, datasetBatches, labelArray, type LabeledBatch } from "./types.ts";
+import { checkInteger, checkNumber } from "../_validate.ts";
 
 /** A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1 (lib/augment's type). */
 export type { Box };
@@ -80,9 +74,9 @@ export function boxFromMap(
   width: number,
   threshold: number = DEFAULT_CAM_THRESHOLD,
 ): Box | null {
-  checkInteger("height", height, 1);
-  checkInteger("width", width, 1);
-  checkNumber("threshold", threshold, 0, 1);
+  checkInteger(height, "height", 1);
+  checkInteger(width, "width", 1);
+  checkNumber(threshold, "threshold", 0, 1);
   const size = height * width;
   if (map.length !== size) {
     throw new Error(`map must have height × width = ${size} values, got ${map.length}`);
@@ -198,8 +192,8 @@ export async function evaluateLocalization(
 ): Promise<LocalizationResult> {
   const threshold = options.threshold ?? DEFAULT_CAM_THRESHOLD;
   const iouThreshold = options.iouThreshold ?? 0.5;
-  checkNumber("options.threshold", threshold, 0, 1);
-  checkNumber("options.iouThreshold", iouThreshold, 0, 1);
+  checkNumber(threshold, "options.threshold", 0, 1);
+  checkNumber(iouThreshold, "options.iouThreshold", 0, 1);
   let count = 0, top1Loc = 0, gtKnownLoc = 0, top1 = 0;
   for await (const batch of batches) {
     const [n, height, width] = batch.imagesNHWC.shape;
@@ -303,9 +297,9 @@ export function trivialLocalization(
   width: number,
   iouThreshold = 0.5,
 ): TrivialLocalization {
-  checkInteger("height", height, 1);
-  checkInteger("width", width, 1);
-  checkNumber("iouThreshold", iouThreshold, 0, 1);
+  checkInteger(height, "height", 1);
+  checkInteger(width, "width", 1);
+  checkNumber(iouThreshold, "iouThreshold", 0, 1);
   if (boxes.length === 0) throw new Error("trivialLocalization: boxes is empty");
   const flat = boxes.flatMap((b) => Array.isArray(b) ? b as readonly Box[] : [b as Box]);
   const meanH = flat.reduce((s, b) => s + (b.y1 - b.y0), 0) / flat.length;

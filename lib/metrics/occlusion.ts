@@ -23,13 +23,8 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { topKErrorCount } from "./classification.ts";
-import {
-  type BatchSource,
-  checkInteger,
-  checkRank,
-  type LabeledBatch,
-  type PredictLogits,
-} from "./types.ts";
+import type { BatchSource, LabeledBatch, PredictLogits } from "./types.ts";
+import { checkInteger, checkRank } from "../_validate.ts";
 
 /** Which part of the image is zero-filled. */
 export type OcclusionMode = "center" | "boundary";
@@ -39,9 +34,9 @@ export type OcclusionMode = "center" | "boundary";
  * doc for the exact rows and columns). The caller disposes it.
  */
 export function centeredSquareMask(height: number, width: number, side: number): Tensor4D {
-  checkInteger("height", height, 1);
-  checkInteger("width", width, 1);
-  checkInteger("side", side, 0);
+  checkInteger(height, "height", 1);
+  checkInteger(width, "width", 1);
+  checkInteger(side, "side", 0);
   const top = Math.floor((height - side) / 2);
   const left = Math.floor((width - side) / 2);
   return tf.tidy(() => {
@@ -59,7 +54,7 @@ export function centeredSquareMask(height: number, width: number, side: number):
  * (`"boundary"`). The caller disposes the result; the input is not changed.
  */
 export function occlude(imagesNHWC: Tensor4D, side: number, mode: OcclusionMode): Tensor4D {
-  checkRank("imagesNHWC", imagesNHWC.shape, 4);
+  checkRank(imagesNHWC.shape, "imagesNHWC", 4);
   if (mode !== "center" && mode !== "boundary") {
     throw new Error(`mode must be "center" or "boundary", got ${mode}`);
   }
@@ -113,14 +108,14 @@ export async function evaluateOcclusion(
 ): Promise<OcclusionResult> {
   if (options.sides !== undefined) {
     if (options.sides.length === 0) throw new Error("options.sides must not be empty, got []");
-    for (const side of options.sides) checkInteger("options.sides[]", side, 0);
+    for (const side of options.sides) checkInteger(side, "options.sides[]", 0);
   }
   let sides: readonly number[] | undefined = options.sides;
   let centerWrong: number[] = [];
   let boundaryWrong: number[] = [];
   let count = 0;
   for await (const batch of batches) {
-    checkRank("imagesNHWC", batch.imagesNHWC.shape, 4);
+    checkRank(batch.imagesNHWC.shape, "imagesNHWC", 4);
     if (sides === undefined) {
       sides = defaultSides(Math.max(batch.imagesNHWC.shape[1], batch.imagesNHWC.shape[2]));
     }

@@ -29,11 +29,12 @@
  */
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { type BatchSource, checkNumber, checkRank, type PredictLogits } from "./types.ts";
+import type { BatchSource, PredictLogits } from "./types.ts";
+import { checkNumber, checkRank } from "../_validate.ts";
 
 /** max_k softmax(logits)_k per row: float32 [N]. The caller disposes the result. */
 export function maxSoftmaxProbability(logits: Tensor2D): Tensor1D {
-  checkRank("logits", logits.shape, 2);
+  checkRank(logits.shape, "logits", 2);
   return tf.tidy(() => tf.max(tf.softmax(logits), 1) as Tensor1D);
 }
 
@@ -127,7 +128,7 @@ export function oodMetrics(
   options: OodMetricOptions = {},
 ): OodMetrics {
   const tprLevel = options.tpr ?? 0.95;
-  checkNumber("options.tpr", tprLevel, 0, 1);
+  checkNumber(tprLevel, "options.tpr", 0, 1);
   const nIn = inScores.length, nOut = outScores.length;
   if (nIn === 0) throw new Error("inScores must not be empty, got 0 scores");
   if (nOut === 0) throw new Error("outScores must not be empty, got 0 scores");

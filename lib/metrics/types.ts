@@ -18,6 +18,7 @@
  * @module
  */
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { checkInteger, checkRank } from "../_validate.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { ImageDataset } from "../data/dataset.ts";
 
@@ -42,28 +43,6 @@ export interface LabeledBatch {
 /** Where a metric reads its batches from: an array, a generator, or an async stream. */
 export type BatchSource<T = LabeledBatch> = Iterable<T> | AsyncIterable<T>;
 
-/** Throws unless `value` is an integer in [min, max]. */
-export function checkInteger(name: string, value: number, min: number, max = Infinity): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new Error(`${name} must be an integer ${range}, got ${value}`);
-  }
-}
-
-/** Throws unless `value` is a finite number in [min, max]. */
-export function checkNumber(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${name} must be a number in [${min}, ${max}], got ${value}`);
-  }
-}
-
-/** Throws unless `tensor` has `rank` dimensions. */
-export function checkRank(name: string, shape: readonly number[], rank: number): void {
-  if (shape.length !== rank) {
-    throw new Error(`${name} must have rank ${rank}, got shape [${shape.join(", ")}]`);
-  }
-}
-
 /**
  * Labels as an int32 [N] tensor owned by the caller of this function (dispose it), validated
  * against the batch size `n` (and, for typed arrays, against `numClasses` when given).
@@ -82,7 +61,7 @@ export function labelTensor(labels: Labels, n: number, numClasses?: number): Ten
     }
     return tf.tensor1d(labels, "int32");
   }
-  checkRank("labels", labels.shape, 1);
+  checkRank(labels.shape, "labels", 1);
   if (labels.shape[0] !== n) {
     throw new Error(`labels must have length ${n} (the batch size), got ${labels.shape[0]}`);
   }
@@ -92,7 +71,7 @@ export function labelTensor(labels: Labels, n: number, numClasses?: number): Ten
 /** Labels as an Int32Array (downloads a tensor synchronously). */
 export function labelArray(labels: Labels): Int32Array {
   if (labels instanceof Int32Array) return labels;
-  checkRank("labels", labels.shape, 1);
+  checkRank(labels.shape, "labels", 1);
   return Int32Array.from(labels.dataSync());
 }
 
@@ -105,8 +84,8 @@ export function* sliceBatches(
   labels: Labels,
   batchSize: number,
 ): Generator<LabeledBatch> {
-  checkRank("imagesNHWC", imagesNHWC.shape, 4);
-  checkInteger("batchSize", batchSize, 1);
+  checkRank(imagesNHWC.shape, "imagesNHWC", 4);
+  checkInteger(batchSize, "batchSize", 1);
   const n = imagesNHWC.shape[0];
   const labelsArray = labelArray(labels);
   if (labelsArray.length !== n) {
@@ -141,7 +120,7 @@ export function* datasetBatches(
   dataset: ImageDataset,
   batchSize: number,
 ): Generator<LabeledBatch> {
-  checkInteger("batchSize", batchSize, 1);
+  checkInteger(batchSize, "batchSize", 1);
   const { height, width, channels } = dataset;
   const n = dataset.labels.length;
   const imageBytes = height * width * channels;

@@ -99,12 +99,3 @@ export interface ImageClassifier {
 export function mixAt(x: Tensor4D, layer: number, featureMix?: FeatureMix): Tensor4D {
   return featureMix !== undefined && featureMix.layer === layer ? featureMix.mix(x) : x;
 }
-
-/** Checks a `[N, H, W, C]` input against the model's expected channel count. */
-export function checkImages(imagesNHWC: Tensor4D, channels: number, model: string): void {
-  if (imagesNHWC.rank !== 4 || imagesNHWC.shape[3] !== channels) {
-    throw new Error(
-      `${model}.forward: imagesNHWC must be [N, H, W, ${channels}], got [${imagesNHWC.shape}]`,
-    );
-  }
-}

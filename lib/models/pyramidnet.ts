@@ -43,7 +43,6 @@ import {
   shakeDrop,
 } from "./layers.ts";
 import {
-  checkImages,
   type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
@@ -51,6 +50,7 @@ import {
   mixAt,
   resolveClassifierIO,
 } from "./model.ts";
+import { checkImages } from "../_validate.ts";
 
 /** The architecture of a CIFAR PyramidNet. */
 export interface PyramidNetOptions extends ClassifierIOOptions {
@@ -213,7 +213,7 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
     parameters: store,
     classifier,
     forward(imagesNHWC: Tensor4D, { training, featureMix, rng }: ForwardOptions): ForwardResult {
-      checkImages(imagesNHWC, inputChannels, name);
+      checkImages(imagesNHWC, `${name}.forward: imagesNHWC`, inputChannels);
       if (training && shakeDropFinal > 0 && rng === undefined) {
         throw new Error(`${name}.forward: ShakeDrop needs options.rng in training`);
       }

@@ -37,7 +37,6 @@ import {
   ParameterStore,
 } from "./layers.ts";
 import {
-  checkImages,
   type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
@@ -45,6 +44,7 @@ import {
   mixAt,
   resolveClassifierIO,
 } from "./model.ts";
+import { checkImages } from "../_validate.ts";
 
 /** The architecture of a CIFAR ResNet. */
 export interface ResNetOptions extends ClassifierIOOptions {
@@ -167,7 +167,7 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
     parameters: store,
     classifier,
     forward(imagesNHWC: Tensor4D, { training, featureMix }: ForwardOptions): ForwardResult {
-      checkImages(imagesNHWC, inputChannels, name);
+      checkImages(imagesNHWC, `${name}.forward: imagesNHWC`, inputChannels);
       return tf.tidy(() => {
         let x = mixAt(imagesNHWC, 0, featureMix);
         x = normalizeChannels(x, mean, std);

@@ -188,7 +188,7 @@ Deno.test("trainBatches validates its options before the first batch", () => {
   );
   assert.throws(
     () => trainBatches(dataset, { batchSize: 2, seed: 0, epoch: 0, flipProbability: 2 }),
-    /flipProbability must be in \[0, 1\], got 2/,
+    /flipProbability must be a probability in \[0, 1\], got 2/,
   );
   assert.throws(
     () => trainBatches(dataset, { batchSize: 2, seed: 0, epoch: 0, padding: -1 }),
