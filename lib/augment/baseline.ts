@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor4D } from "@tensorflow/tfjs";
  * import { Random } from "../random.ts";
  * import {
  *   CIFAR10_MEAN,

@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor4D } from "@tensorflow/tfjs";
  * import { Random } from "../random.ts";
  * import { createBatchAugmentation } from "./config.ts";
  * const augment = createBatchAugmentation({ kind: "cutmix", numClasses: 10, alpha: 1, prob: 0.5 });

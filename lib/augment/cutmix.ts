@@ -17,8 +17,8 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor4D } from "@tensorflow/tfjs";
  * import { Random } from "../random.ts";
  * import { cutMix } from "./cutmix.ts";
  * const images = tf.randomUniform([8, 32, 32, 3]) as Tensor4D;

@@ -9,8 +9,8 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor4D } from "@tensorflow/tfjs";
  * import { cutout } from "./cutout.ts";
  * import { CIFAR10_MEAN } from "./baseline.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;

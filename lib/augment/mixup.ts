@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import type { Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { Tensor4D } from "@tensorflow/tfjs";
  * import { mixUp } from "./mixup.ts";
  * const images = tf.randomUniform([4, 32, 32, 3]) as Tensor4D;
  * const labels = tf.tensor1d([0, 1, 2, 3], "int32");

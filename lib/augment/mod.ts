@@ -16,6 +16,9 @@
  * Main entry points:
  * - {@link cutMix}, {@link mixUp}, {@link cutout}, {@link mixUpOrCutMix}: one batch, explicit
  *   options, `rng` or `seed` required;
+ * - {@link cutMixTransform}, {@link mixUpTransform}, {@link mixUpOrCutMixTransform}: the same as
+ *   `tf.data` batch transforms, `dataset.batch(n).map(cutMixTransform({ … }))`, for
+ *   `LayersModel.fitDataset` (examples with `fitDataset` and `fit` in `transform.ts`);
  * - {@link featureCutMix}: CutMix applied to a model's intermediate feature map;
  * - {@link createBatchAugmentation}: a validated {@link AugmentationConfig} → the
  *   {@link BatchAugmentation} the training loop calls;
@@ -152,3 +155,11 @@ export {
   TABLE8_VARIANTS,
   validateAugmentationConfig,
 } from "./config.ts";
+export {
+  BATCH_TRANSFORM_DEFAULTS,
+  type BatchTransform,
+  type BatchTransformOptions,
+  cutMixTransform,
+  mixUpOrCutMixTransform,
+  mixUpTransform,
+} from "./transform.ts";

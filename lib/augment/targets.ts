@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs";
  * import { targetsFromLabels, toSoftTargets } from "./targets.ts";
  * import { checkLabels } from "../_validate.ts";
  * const labels = tf.tensor1d([0, 2], "int32");
