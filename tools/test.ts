@@ -2,9 +2,10 @@
  * `deno task test [--unit] [deno test args…]`: what CI runs. In order:
  * 1. `deno lint`, `deno fmt --check`, `deno check` (every TypeScript file);
  * 2. `deno test` over test/ (the library's tests; extra arguments go to it, e.g. a `--filter`);
- * 3. unless `--unit`: `deno task reproduce --scale smoke` into .cache/smoke/ (every notebook,
- *    headless, through real Jupyter, with its own runs cache), then `deno task check-reports` on
- *    those reports in headless Chromium — skipped with a warning when no Chromium could be had,
+ * 3. unless `--unit`: the npm package built, packed and installed into a fresh Node project that
+ *    trains with it (tools/test/node_package_stage.ts); `deno task reproduce --scale smoke` into
+ *    .cache/smoke/ (every notebook, headless, through real Jupyter, with its own runs cache),
+ *    then `deno task check-reports` on those reports in headless Chromium — skipped with a warning when no Chromium could be had,
  *    except under CI=true, where that fails;
  *    then the Slurm stage (tools/test/slurm_stage.ts): the smoke sweep through a real single-node
  *    Slurm job array, checked bit for bit against the local pool (installed with apt when root;
@@ -128,6 +129,9 @@ if (skipsFail() && counts.ignored > 0) {
 }
 let { passed } = counts;
 if (!unitOnly) {
+  // The package as a Node project installs it (tools/test/node_package_stage.ts).
+  await stage("node package", ["run", "-A", "tools/test/node_package_stage.ts"]);
+  passed++;
   const reports = join(smokeDir, "reports");
   await Deno.remove(reports, { recursive: true }).catch(() => {});
   // Its own runs cache: smoke models must never be mistaken for real ones in runs/.
