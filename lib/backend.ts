@@ -164,7 +164,7 @@ async function load(options: Required<BackendOptions>): Promise<BackendInfo> {
       throw new Error(
         `backend "gpu" asked for, but @tensorflow/tfjs-node-gpu did not load: ` +
           `${describe(error)}. Run \`CUTMIX_BACKEND=gpu ./run setup\` on a machine with CUDA and ` +
-          "cuDNN (see README).",
+          "cuDNN (see docs/reproduction.md).",
       );
     }
     return { ...native, name: tf.getBackend(), packageName: "@tensorflow/tfjs-node-gpu" };

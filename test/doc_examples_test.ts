@@ -1,5 +1,6 @@
 /**
- * The JSDoc examples: every one in the project type-checks (`deno check --doc .`), and the
+ * The JSDoc examples: every one in the project type-checks (`deno check --doc .`, and the README's
+ * and docs/' code blocks with `--doc-only`), and the
  * augment layer's run (`deno test --doc lib/augment/`, on `@tensorflow/tfjs`' pure-JS backend, as
  * a user who imports only the package and tfjs would run them). Examples elsewhere need data
  * sets or train for minutes, so they are only type-checked.
@@ -23,6 +24,12 @@ async function deno(args: string[]): Promise<{ success: boolean; output: string 
 
 Deno.test("doc examples: every JSDoc example type-checks", async () => {
   const { success, output } = await deno(["check", "--quiet", "--doc", "."]);
+  assert.ok(success, output.slice(-4000));
+});
+
+Deno.test("doc examples: the README's and docs/' code blocks type-check", async () => {
+  const docs = [...Deno.readDirSync(join(root, "docs"))].map((e) => `docs/${e.name}`);
+  const { success, output } = await deno(["check", "--quiet", "--doc-only", "README.md", ...docs]);
   assert.ok(success, output.slice(-4000));
 });
 

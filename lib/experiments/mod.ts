@@ -13,9 +13,33 @@
  * ```
  * @module
  */
-export * from "./scale.ts";
-export * from "./paper.ts";
-export * from "./recipes.ts";
-export * from "./stats.ts";
-export * from "./run_list.ts";
-export * from "./load_runs.ts";
+export { byScale, DEFAULT_SCALE, parseScale, type ReproductionScale, SCALES } from "./scale.ts";
+export {
+  METHOD_NAMES,
+  PAPER_METHODS,
+  type PaperMethod,
+  type PaperRow,
+  type PaperTable,
+  paperValue,
+  paperValueFor,
+  TABLE10_TRANSFER,
+  TABLE11_FGSM,
+  TABLE12_OOD,
+  TABLE5_CIFAR100,
+  TABLE6_LIGHTER,
+  TABLE7_CIFAR10,
+  TABLE8_VARIANTS_CIFAR100,
+  TABLE9_WSOL,
+} from "./paper.ts";
+export { type CifarRecipe, cifarRecipe, paperMethods, recipeTestSet } from "./recipes.ts";
+export { meanStd } from "./stats.ts";
+export {
+  ablationAlphas,
+  featureLevels,
+  notebookRuns,
+  NOTEBOOKS_WITH_RUNS,
+  type PlannedRun,
+  type SweepRun,
+  sweepRuns,
+} from "./run_list.ts";
+export { loadRuns, type LoadRunsOptions, type TrainedRun } from "./load_runs.ts";
