@@ -6,14 +6,15 @@
  * the test backend) with the same seeds; the draws must be identical, CutMix and Cutout pixels
  * exactly equal (they are copied or filled), Mixup's within float32 rounding.
  *
- * Needs Debian's `chromium` (or `CHROMIUM=path`); without it the test is skipped with a warning,
- * except under CI=true, where that fails.
+ * Needs Debian's `chromium` (or `CHROMIUM=path`); without it the test is skipped through
+ * test/_skip.ts (a failure under CI=true).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as augment from "../../lib/augment/mod.ts";
 import { startChromium } from "../../tools/check_reports.ts";
 import { tf } from "../_backend.ts";
+import { testWhen } from "../_skip.ts";
 import { type AugmentCaseResults, augmentCases } from "./augment_cases.ts";
 
 const root = join(import.meta.dirname!, "..", "..");
@@ -26,14 +27,6 @@ function haveChromium(): boolean {
   } catch {
     return false;
   }
-}
-
-const available = haveChromium();
-if (!available) {
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`CI=true but there is no Chromium (${chromium}): apt-get install -y chromium`);
-  }
-  console.warn(`skipping the browser test: no Chromium (${chromium}); apt-get install -y chromium`);
 }
 
 async function bundle(entry: string, out: string): Promise<void> {
@@ -148,9 +141,8 @@ function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
-Deno.test({
+testWhen(haveChromium(), `no Chromium (${chromium}): apt-get install -y chromium`, {
   name: "augment in headless Chromium on @tensorflow/tfjs: same draws and pixels as in Deno",
-  ignore: !available,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "cutmix-browser-" });
     const server = serve(dir);
