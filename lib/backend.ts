@@ -37,6 +37,8 @@
  * ```
  * @module
  */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import nodeUtil from "node:util";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
@@ -284,4 +286,36 @@ export function requireBackend(): Readonly<BackendInfo> {
     );
   }
   return settled;
+}
+
+/**
+ * The file of TensorFlow's C library that the native backend loaded, so lib/tf_capi opens the
+ * very same library (one runtime, one op registry); undefined when no native backend was loaded
+ * by {@link useBackend} or the file cannot be found. On Linux it is read from the process's own
+ * mappings (whatever layout setup built: the official download's libtensorflow.so.2 or the pip
+ * wheel's libtensorflow_cc.so.2); elsewhere it is the `deps/lib/libtensorflow.so` of the
+ * tfjs-node package that loaded.
+ */
+export function nativeLibraryPath(): string | undefined {
+  const info = currentBackend();
+  if (info === undefined || !info.native) return undefined;
+  if (Deno.build.os === "linux") {
+    try {
+      const maps = Deno.readTextFileSync("/proc/self/maps");
+      for (const line of maps.split("\n")) {
+        const path = line.split(/\s+/)[5];
+        if (path !== undefined && /\/libtensorflow(_cc)?\.so[.\d]*$/.test(path)) return path;
+      }
+    } catch {
+      // No /proc (a sandbox): try the package's folder below.
+    }
+  }
+  try {
+    const entry = createRequire(import.meta.url).resolve(info.packageName);
+    const path = join(dirname(entry), "..", "deps", "lib", "libtensorflow.so");
+    Deno.statSync(path);
+    return path;
+  } catch {
+    return undefined;
+  }
 }

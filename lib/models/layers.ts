@@ -401,21 +401,53 @@ export function shakeDrop(
   if (!training) return tf.mul(xNHWC, 1 - pDrop);
   if (rng === undefined) throw new Error("shakeDrop: a Random (rng) is required in training");
   const n = xNHWC.shape[0];
+  const gates = shakeDropGates(n, pDrop, rng);
+  // customGrad's declared parameter type is a union with its `save` callback; one input here.
+  const op = tf.customGrad(
+    ((x: Tensor) => {
+      return {
+        value: tf.mul(x as Tensor4D, tf.tensor4d(gates.forward, [n, 1, 1, 1])),
+        gradFunc: (dy: Tensor) => tf.mul(dy, tf.tensor4d(gates.backward, [n, 1, 1, 1])),
+      };
+    }) as Parameters<typeof tf.customGrad>[0],
+  );
+  return op(xNHWC) as Tensor4D;
+}
+
+/** The per-sample multipliers of one ShakeDrop layer in training, `[N]` each. */
+export interface ShakeDropGates {
+  /** `b + α − b·α`, applied to the branch in the forward pass. */
+  readonly forward: Float32Array;
+  /** `b + β − b·β`, applied to the gradient in the backward pass. */
+  readonly backward: Float32Array;
+}
+
+/**
+ * Draws one ShakeDrop layer's gates for a batch of `n` from `rng`, in the order every engine
+ * uses: b ~ Bernoulli(1 − pDrop), then α₁…αₙ ~ U[−1, 1], then β₁…βₙ ~ U[0, 1]. The eager layer
+ * and the compiled graph (which takes the gates as inputs) both draw through this, so a step
+ * consumes the stream identically on either engine.
+ */
+export function shakeDropGates(n: number, pDrop: number, rng: Random): ShakeDropGates {
   const keep = rng.bernoulli(1 - pDrop) ? 1 : 0;
   const alpha = new Float32Array(n);
   const beta = new Float32Array(n);
   for (let i = 0; i < n; i++) alpha[i] = rng.uniform(-1, 1);
   for (let i = 0; i < n; i++) beta[i] = rng.uniform(0, 1);
-  const gate = (coefficients: Float32Array) =>
-    tf.tensor4d(coefficients.map((c) => keep + c - keep * c), [n, 1, 1, 1]);
-  // customGrad's declared parameter type is a union with its `save` callback; one input here.
-  const op = tf.customGrad(
-    ((x: Tensor) => {
-      return {
-        value: tf.mul(x as Tensor4D, gate(alpha)),
-        gradFunc: (dy: Tensor) => tf.mul(dy, gate(beta)),
-      };
-    }) as Parameters<typeof tf.customGrad>[0],
-  );
-  return op(xNHWC) as Tensor4D;
+  const gate = (coefficients: Float32Array) => coefficients.map((c) => keep + c - keep * c);
+  return { forward: gate(alpha), backward: gate(beta) };
+}
+
+/**
+ * ResNet's option-A shortcut (He et al. 2016, CIFAR): every `stride`-th pixel (rows and columns
+ * 0, s, 2s, …), then zero channels appended half before and half after to reach `outChannels`.
+ */
+export function optionAShortcut(xNHWC: Tensor4D, stride: number, outChannels: number): Tensor4D {
+  const [n, h, w, c] = xNHWC.shape;
+  const sub = stride === 1
+    ? xNHWC
+    : tf.stridedSlice(xNHWC, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1]) as Tensor4D;
+  const extra = outChannels - c;
+  const before = Math.floor(extra / 2);
+  return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
 }

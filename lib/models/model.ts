@@ -23,6 +23,7 @@ import { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 import type { FeatureMix } from "../augment/types.ts";
 import type { Random } from "../random.ts";
 import type { DenseParams, ParameterStore } from "./layers.ts";
+import type { LayerOps } from "./ops.ts";
 
 /** The input and head options every classifier here takes. */
 export interface ClassifierIOOptions {
@@ -74,6 +75,14 @@ export interface ForwardResult {
   readonly featuresNHWC: Tensor4D;
 }
 
+/** What a model's definition returns for one pass, in the tensor types of its {@link LayerOps}. */
+export interface ModelOutputs<T4, T2> {
+  /** `[N, numClasses]`. */
+  readonly logits: T2;
+  /** The last convolutional feature map, `[N, h, w, C]`. */
+  readonly featuresNHWC: T4;
+}
+
 /** A CIFAR-style image classifier built from lib/models/layers.ts. */
 export interface ImageClassifier {
   /** e.g. "resnet110" or "pyramidnet200-a240-bottleneck". */
@@ -89,6 +98,12 @@ export interface ImageClassifier {
   readonly classifier: DenseParams;
   /** Runs the model on `imagesNHWC` (float32 in `[0, 1]`, `[N, H, W, 3]`). */
   forward(imagesNHWC: Tensor4D, options: ForwardOptions): ForwardResult;
+  /**
+   * The model's forward pass as written once, against `ops`: eager tfjs ops (`forward` is this
+   * with `eagerLayerOps` inside a tidy) or the nodes of a TensorFlow graph (lib/models/graph_ops.ts).
+   * `imagesNHWC` are `[0, 1]` images with the model's input channels.
+   */
+  apply<T4, T2>(ops: LayerOps<T4, T2>, imagesNHWC: T4): ModelOutputs<T4, T2>;
   /** Number of trainable scalars. */
   parameterCount(): number;
   /** Frees every variable. */

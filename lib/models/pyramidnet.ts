@@ -27,30 +27,19 @@
  */
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { MixLayer } from "../augment/types.ts";
 import type { Random } from "../random.ts";
-import {
-  averagePool2x2,
-  batchNorm,
-  type BatchNormParams,
-  batchNormRelu,
-  conv2d,
-  type ConvParams,
-  dense,
-  globalAveragePool,
-  normalizeChannels,
-  padChannels,
-  ParameterStore,
-  shakeDrop,
-} from "./layers.ts";
+import { type BatchNormParams, type ConvParams, ParameterStore } from "./layers.ts";
 import {
   type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
   type ImageClassifier,
-  mixAt,
+  type ModelOutputs,
   resolveClassifierIO,
 } from "./model.ts";
 import { checkImages } from "../_validate.ts";
+import { eagerLayerOps, type LayerOps } from "./ops.ts";
 
 /** The architecture of a CIFAR PyramidNet. */
 export interface PyramidNetOptions extends ClassifierIOOptions {
@@ -190,19 +179,33 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
   const name = `pyramidnet${depth}-a${alpha}${bottleneck ? "-bottleneck" : ""}` +
     (shakeDropFinal > 0 ? `-shakedrop${shakeDropFinal}` : "");
 
-  function block(x: Tensor4D, p: PyramidBlock, training: boolean, rng?: Random): Tensor4D {
+  function block<T4, T2>(ops: LayerOps<T4, T2>, x: T4, p: PyramidBlock): T4 {
     const [bn1, bn2, bn3, bn4] = p.bns;
-    let out = conv2d(batchNorm(x, bn1, training), p.convs[0], bottleneck ? 1 : p.stride);
-    out = batchNormRelu(out, bn2, training);
+    let out = ops.conv2d(ops.batchNorm(x, bn1), p.convs[0], bottleneck ? 1 : p.stride);
+    out = ops.batchNormRelu(out, bn2);
     if (bottleneck) {
-      out = batchNormRelu(conv2d(out, p.convs[1], p.stride), bn3, training);
-      out = batchNorm(conv2d(out, p.convs[2]), bn4, training);
+      out = ops.batchNormRelu(ops.conv2d(out, p.convs[1], p.stride), bn3);
+      out = ops.batchNorm(ops.conv2d(out, p.convs[2]), bn4);
     } else {
-      out = batchNorm(conv2d(out, p.convs[1]), bn3, training);
+      out = ops.batchNorm(ops.conv2d(out, p.convs[1]), bn3);
     }
-    if (p.pDrop > 0) out = shakeDrop(out, p.pDrop, training, rng);
-    const shortcut = p.stride === 2 ? averagePool2x2(x) : x;
-    return tf.add(out, padChannels(shortcut, p.outChannels));
+    if (p.pDrop > 0) out = ops.shakeDrop(out, p.pDrop);
+    const shortcut = p.stride === 2 ? ops.averagePool2x2(x) : x;
+    return ops.add(out, ops.padChannels(shortcut, p.outChannels));
+  }
+
+  function apply<T4, T2>(ops: LayerOps<T4, T2>, imagesNHWC: T4): ModelOutputs<T4, T2> {
+    let x = ops.mixAt(imagesNHWC, 0);
+    x = ops.normalizeChannels(x, mean, std);
+    x = ops.batchNorm(ops.conv2d(x, stem.conv), stem.bn);
+    x = ops.mixAt(x, 1);
+    for (let s = 0; s < 3; s++) {
+      for (const p of stages[s]) x = block(ops, x, p);
+      x = ops.mixAt(x, (s + 2) as MixLayer);
+    }
+    const featuresNHWC = ops.batchNormRelu(x, finalBn);
+    const logits = ops.dense(ops.globalAveragePool(featuresNHWC), classifier);
+    return { logits, featuresNHWC };
   }
 
   return {
@@ -212,25 +215,17 @@ export function createPyramidNet(options: PyramidNetOptions, rng: Random): Image
     std,
     parameters: store,
     classifier,
-    forward(imagesNHWC: Tensor4D, { training, featureMix, rng }: ForwardOptions): ForwardResult {
+    forward(imagesNHWC: Tensor4D, options: ForwardOptions): ForwardResult {
       checkImages(imagesNHWC, `${name}.forward: imagesNHWC`, inputChannels);
-      if (training && shakeDropFinal > 0 && rng === undefined) {
+      if (options.training && shakeDropFinal > 0 && options.rng === undefined) {
         throw new Error(`${name}.forward: ShakeDrop needs options.rng in training`);
       }
       return tf.tidy(() => {
-        let x = mixAt(imagesNHWC, 0, featureMix);
-        x = normalizeChannels(x, mean, std);
-        x = batchNorm(conv2d(x, stem.conv), stem.bn, training);
-        x = mixAt(x, 1, featureMix);
-        for (let s = 0; s < 3; s++) {
-          for (const p of stages[s]) x = block(x, p, training, rng);
-          x = mixAt(x, s + 2, featureMix);
-        }
-        const featuresNHWC = batchNormRelu(x, finalBn, training);
-        const logits = dense(globalAveragePool(featuresNHWC), classifier);
+        const { logits, featuresNHWC } = apply(eagerLayerOps(options), imagesNHWC);
         return { logits, featuresNHWC };
       });
     },
+    apply,
     parameterCount: () => store.parameterCount(),
     dispose: () => store.dispose(),
   };

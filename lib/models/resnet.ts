@@ -23,28 +23,19 @@
  */
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { MixLayer } from "../augment/types.ts";
 import type { Random } from "../random.ts";
-import {
-  addRelu,
-  batchNorm,
-  type BatchNormParams,
-  batchNormRelu,
-  conv2d,
-  type ConvParams,
-  dense,
-  globalAveragePool,
-  normalizeChannels,
-  ParameterStore,
-} from "./layers.ts";
+import { type BatchNormParams, type ConvParams, ParameterStore } from "./layers.ts";
 import {
   type ClassifierIOOptions,
   type ForwardOptions,
   type ForwardResult,
   type ImageClassifier,
-  mixAt,
+  type ModelOutputs,
   resolveClassifierIO,
 } from "./model.ts";
 import { checkImages } from "../_validate.ts";
+import { eagerLayerOps, type LayerOps } from "./ops.ts";
 
 /** The architecture of a CIFAR ResNet. */
 export interface ResNetOptions extends ClassifierIOOptions {
@@ -67,16 +58,6 @@ interface BasicBlock {
   readonly projection?: { conv: ConvParams; bn: BatchNormParams };
   /** Option-A: the shape changes and the shortcut subsamples and pads. */
   readonly padShortcut: boolean;
-}
-
-function optionAShortcut(x: Tensor4D, stride: number, outChannels: number): Tensor4D {
-  const [, h, w, c] = x.shape;
-  // Every stride-th row and column, by gathers: tfjs has no gradient for StridedSlice.
-  const every = (size: number) => tf.range(0, size, stride, "int32");
-  const sub = stride === 1 ? x : tf.gather(tf.gather(x, every(h), 1), every(w), 2) as Tensor4D;
-  const extra = outChannels - c;
-  const before = Math.floor(extra / 2);
-  return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
 }
 
 /** `options` with every default filled in, validated (throws naming the bad field). */
@@ -149,14 +130,27 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
   const name = `resnet${depth}` + (widths.join() === "16,32,64" ? "" : `-w${widths.join("-")}`) +
     (shortcut === "A" ? "-A" : "");
 
-  function block(x: Tensor4D, p: BasicBlock, training: boolean): Tensor4D {
-    let out = batchNormRelu(conv2d(x, p.conv1, p.stride), p.bn1, training);
-    out = batchNorm(conv2d(out, p.conv2), p.bn2, training);
+  function block<T4, T2>(ops: LayerOps<T4, T2>, x: T4, p: BasicBlock): T4 {
+    let out = ops.batchNormRelu(ops.conv2d(x, p.conv1, p.stride), p.bn1);
+    out = ops.batchNorm(ops.conv2d(out, p.conv2), p.bn2);
     let residual = x;
     if (p.projection) {
-      residual = batchNorm(conv2d(x, p.projection.conv, p.stride), p.projection.bn, training);
-    } else if (p.padShortcut) residual = optionAShortcut(x, p.stride, p.outChannels);
-    return addRelu(out, residual);
+      residual = ops.batchNorm(ops.conv2d(x, p.projection.conv, p.stride), p.projection.bn);
+    } else if (p.padShortcut) residual = ops.optionAShortcut(x, p.stride, p.outChannels);
+    return ops.addRelu(out, residual);
+  }
+
+  function apply<T4, T2>(ops: LayerOps<T4, T2>, imagesNHWC: T4): ModelOutputs<T4, T2> {
+    let x = ops.mixAt(imagesNHWC, 0);
+    x = ops.normalizeChannels(x, mean, std);
+    x = ops.batchNormRelu(ops.conv2d(x, stem.conv), stem.bn);
+    x = ops.mixAt(x, 1);
+    for (let s = 0; s < 3; s++) {
+      for (const p of stages[s]) x = block(ops, x, p);
+      x = ops.mixAt(x, (s + 2) as MixLayer);
+    }
+    const logits = ops.dense(ops.globalAveragePool(x), classifier);
+    return { logits, featuresNHWC: x };
   }
 
   return {
@@ -166,21 +160,14 @@ export function createResNet(options: ResNetOptions, rng: Random): ImageClassifi
     std,
     parameters: store,
     classifier,
-    forward(imagesNHWC: Tensor4D, { training, featureMix }: ForwardOptions): ForwardResult {
+    forward(imagesNHWC: Tensor4D, options: ForwardOptions): ForwardResult {
       checkImages(imagesNHWC, `${name}.forward: imagesNHWC`, inputChannels);
       return tf.tidy(() => {
-        let x = mixAt(imagesNHWC, 0, featureMix);
-        x = normalizeChannels(x, mean, std);
-        x = batchNormRelu(conv2d(x, stem.conv), stem.bn, training);
-        x = mixAt(x, 1, featureMix);
-        for (let s = 0; s < 3; s++) {
-          for (const p of stages[s]) x = block(x, p, training);
-          x = mixAt(x, s + 2, featureMix);
-        }
-        const logits = dense(globalAveragePool(x), classifier);
-        return { logits, featuresNHWC: x };
+        const { logits, featuresNHWC } = apply(eagerLayerOps(options), imagesNHWC);
+        return { logits, featuresNHWC };
       });
     },
+    apply,
     parameterCount: () => store.parameterCount(),
     dispose: () => store.dispose(),
   };

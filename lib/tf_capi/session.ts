@@ -1,0 +1,166 @@
+/**
+ * A TensorFlow session over a {@link Graph}: feeds JS arrays, runs, and returns copies of the
+ * fetched tensors, freeing every `TF_Tensor` it makes or receives before it returns. Thread pools
+ * are set per session from {@link SessionThreads} (a serialized `ConfigProto`).
+ *
+ * Nodes added to the graph after the session was made are picked up by the next run (the C API
+ * extends the session's graph), so a model's variables can be shared by subgraphs built later.
+ *
+ * @example
+ * ```ts
+ * import { Graph } from "./graph.ts";
+ * import { Session } from "./session.ts";
+ * const graph = new Graph();
+ * const x = graph.placeholder("float32", [2]);
+ * const y = graph.node("Mul", [x, x], { T: { type: "float32" } });
+ * const session = new Session(graph, { intraOp: 1, interOp: 1 });
+ * const [out] = session.run([{ input: x, dtype: "float32", shape: [2], values: new Float32Array([2, 3]) }], [y]);
+ * console.log(out.values); // Float32Array [4, 9]
+ * session.dispose();
+ * graph.dispose();
+ * ```
+ * @module
+ */
+import {
+  type DType,
+  newTensor,
+  pointerArray,
+  readTensor,
+  Status,
+  type TensorValues,
+} from "./binding.ts";
+import { type Graph, type Operation, type Output, outputArray } from "./graph.ts";
+
+/**
+ * Thread pools of a session (TensorFlow's `intra_op_parallelism_threads` and
+ * `inter_op_parallelism_threads`); absent or 0 leaves TensorFlow's default (one per core).
+ */
+export interface SessionThreads {
+  /** Threads inside one op (a convolution's GEMM). */
+  readonly intraOp?: number;
+  /** Ops run at once. */
+  readonly interOp?: number;
+}
+
+/** One value to feed. */
+export interface Feed {
+  readonly input: Output;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly values: TensorValues;
+}
+
+/** A fetched tensor, copied out of TensorFlow. */
+export interface Fetched {
+  readonly shape: number[];
+  readonly values: TensorValues;
+}
+
+/** Appends `value` as a protobuf varint. */
+function varint(bytes: number[], value: number): void {
+  let v = value;
+  while (v >= 0x80) {
+    bytes.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  bytes.push(v);
+}
+
+/**
+ * `threads` as a serialized `tensorflow.ConfigProto`: field 2 (`intra_op_parallelism_threads`)
+ * and field 5 (`inter_op_parallelism_threads`), both varints; fields left at 0 are omitted.
+ * Throws naming a count that is not a non-negative integer.
+ */
+export function configProto(threads: SessionThreads): Uint8Array<ArrayBuffer> {
+  const bytes: number[] = [];
+  for (const [field, key] of [[2, "intraOp"], [5, "interOp"]] as const) {
+    const value = threads[key] ?? 0;
+    if (!Number.isInteger(value) || value < 0 || value > 4096) {
+      throw new Error(`threads.${key} must be an integer in [0, 4096], got ${value}`);
+    }
+    if (value > 0) {
+      varint(bytes, (field << 3) | 0);
+      varint(bytes, value);
+    }
+  }
+  return new Uint8Array(bytes);
+}
+
+/** A session; {@link dispose} closes and frees it (the graph stays the caller's). */
+export class Session {
+  readonly graph: Graph;
+  readonly #pointer: Deno.PointerValue;
+  readonly #status: Status;
+  #disposed = false;
+
+  constructor(graph: Graph, threads: SessionThreads = {}) {
+    this.graph = graph;
+    const c = graph.api.symbols;
+    this.#status = new Status(graph.api);
+    const options = c.TF_NewSessionOptions();
+    try {
+      const proto = configProto(threads);
+      if (proto.length > 0) {
+        c.TF_SetConfig(options, proto, BigInt(proto.length), this.#status.pointer);
+        this.#status.check("TF_SetConfig");
+      }
+      this.#pointer = c.TF_NewSession(graph.pointer, options, this.#status.pointer);
+      this.#status.check("TF_NewSession");
+    } catch (error) {
+      this.#status.dispose();
+      throw error;
+    } finally {
+      c.TF_DeleteSessionOptions(options);
+    }
+  }
+
+  /**
+   * Feeds `feeds`, runs `targets` and whatever `fetches` need, and returns the fetched values.
+   * Throws `session run: <TensorFlow's message>` on failure.
+   */
+  run(
+    feeds: readonly Feed[],
+    fetches: readonly Output[],
+    targets: readonly Operation[] = [],
+  ): Fetched[] {
+    if (this.#disposed) throw new Error("Session: used after dispose()");
+    const api = this.graph.api;
+    const c = api.symbols;
+    const inputs: Deno.PointerValue[] = [];
+    const outputs = new BigUint64Array(Math.max(1, fetches.length));
+    try {
+      for (const feed of feeds) inputs.push(newTensor(api, feed.dtype, feed.shape, feed.values));
+      c.TF_SessionRun(
+        this.#pointer,
+        null,
+        outputArray(feeds.map((f) => f.input)),
+        pointerArray(inputs),
+        feeds.length,
+        outputArray(fetches),
+        new Uint8Array(outputs.buffer),
+        fetches.length,
+        pointerArray(targets.map((t) => t.pointer)),
+        targets.length,
+        null,
+        this.#status.pointer,
+      );
+      this.#status.check("session run");
+      return fetches.map((_, i) => readTensor(api, Deno.UnsafePointer.create(outputs[i])));
+    } finally {
+      for (const t of inputs) c.TF_DeleteTensor(t);
+      for (let i = 0; i < fetches.length; i++) {
+        if (outputs[i] !== 0n) c.TF_DeleteTensor(Deno.UnsafePointer.create(outputs[i]));
+      }
+    }
+  }
+
+  /** Closes and frees the session. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const c = this.graph.api.symbols;
+    c.TF_CloseSession(this.#pointer, this.#status.pointer);
+    c.TF_DeleteSession(this.#pointer, this.#status.pointer);
+    this.#status.dispose();
+  }
+}
