@@ -38,7 +38,7 @@ import { CUTMIX_DEFAULTS, type CutMixOptions, cutMixTargetWeight, planCutMix } f
 import type { MixDraw } from "./mixing.ts";
 import { keptFraction, renderMix } from "./_engine.ts";
 import { targetsFromLabels } from "./targets.ts";
-import type { FeatureMix, MixLayer } from "./types.ts";
+import type { FeatureMix, FeatureMixGraphInputs, MixLayer } from "./types.ts";
 import { checkInteger } from "../_validate.ts";
 
 /** The mixing points, in order. */
@@ -142,6 +142,14 @@ export function featureCutMix(
     imageBoxes: imageDraw.boxes,
     imageLambdas: imageDraw.lambdas,
   };
+  const checkSize = (shape: readonly number[]) => {
+    if (shape[0] !== n || shape[1] !== featureHeight || shape[2] !== featureWidth) {
+      throw new Error(
+        `featuresNHWC at layer ${layer} has shape [${shape}] but this FeatureMix ` +
+          `was drawn for [${n}, ${featureHeight}, ${featureWidth}, C]: pass featureSize`,
+      );
+    }
+  };
   const featureMix: FeatureMix = {
     layer,
     mix(featuresNHWC: Tensor4D): Tensor4D {
@@ -150,14 +158,20 @@ export function featureCutMix(
           `featuresNHWC must be a 4-D tensor [N, H, W, C], got shape [${featuresNHWC?.shape}]`,
         );
       }
-      const [fn, fh, fw] = featuresNHWC.shape;
-      if (fn !== n || fh !== featureHeight || fw !== featureWidth) {
-        throw new Error(
-          `featuresNHWC at layer ${layer} has shape [${featuresNHWC.shape}] but this FeatureMix ` +
-            `was drawn for [${n}, ${featureHeight}, ${featureWidth}, C]: pass featureSize`,
-        );
-      }
+      checkSize(featuresNHWC.shape);
       return renderMix(featuresNHWC, draw.partners, draw.modes, draw.lambdas, draw.boxes);
+    },
+    graphInputs(height: number, width: number): FeatureMixGraphInputs {
+      checkSize([n, height, width, 0]);
+      // renderMix's where(mask, partner, x): the boxes at this map's resolution, as 0/1.
+      const mask = new Uint8Array(n * height * width);
+      draw.boxes.forEach((box, i) => {
+        if (box === null) return;
+        for (let y = box.y0; y < box.y1; y++) {
+          mask.fill(1, (i * height + y) * width + box.x0, (i * height + y) * width + box.x1);
+        }
+      });
+      return { partners: Int32Array.from(draw.partners), mask };
     },
   };
   const targets = targetsFromLabels(

@@ -19,6 +19,20 @@ export interface FeatureMix {
   readonly layer: MixLayer;
   /** Mixes the batch's feature map with its permuted partners inside the same (rescaled) boxes. */
   mix(featuresNHWC: Tensor4D): Tensor4D;
+  /**
+   * The same mix as data, for a compiled graph that mixes inside itself (lib/models/graph_ops.ts):
+   * the partners and the box mask on a `height` × `width` map. Throws, as `mix` does, if that is
+   * not the map size it was drawn for. Optional: a mix without it runs on the eager engine only.
+   */
+  graphInputs?(height: number, width: number): FeatureMixGraphInputs;
+}
+
+/** {@link FeatureMix} as data: `where(mask, features[partners], features)`. */
+export interface FeatureMixGraphInputs {
+  /** partners[i] = the sample whose features fill sample i's box, int32 `[N]`. */
+  readonly partners: Int32Array;
+  /** 1 inside sample i's box, else 0: `[N, height, width]` row-major. */
+  readonly mask: Uint8Array;
 }
 
 /** What the training loop tells an augmentation about the step it is in. */

@@ -207,22 +207,34 @@ export function conv2d(xNHWC: Tensor4D, params: ConvParams, stride = 1): Tensor4
  */
 function pointwiseStrided(xNHWC: Tensor4D, kernel: Tensor, stride: number): Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w, c] = xNHWC.shape;
+    const sampled = strideSample(xNHWC, stride);
+    const [n, outH, outW, c] = sampled.shape;
     const outChannels = kernel.shape[3]!;
-    const outH = Math.floor((h - 1) / stride) + 1;
-    const outW = Math.floor((w - 1) / stride) + 1;
-    // Pad the bottom/right to whole stride blocks (those pixels are never sampled), then keep the
-    // first pixel of each block.
-    const padH = outH * stride - h;
-    const padW = outW * stride - w;
-    const whole = padH || padW ? tf.pad(xNHWC, [[0, 0], [0, padH], [0, padW], [0, 0]]) : xNHWC;
-    const blocks = tf.reshape(whole, [n, outH, stride, outW, stride, c]);
-    const sampled = tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, outH, 1, outW, 1, c]);
     const y = tf.matMul(
       tf.reshape(sampled, [n * outH * outW, c]),
       tf.reshape(kernel, [c, outChannels]),
     );
     return tf.reshape(y, [n, outH, outW, outChannels]) as Tensor4D;
+  });
+}
+
+/**
+ * Rows and columns 0, s, 2s, … of an NHWC tensor: the bottom/right padded to whole stride blocks
+ * (those pixels are never sampled), then the first pixel of each block kept. A reshape and a
+ * slice, which tfjs can differentiate (its `stridedSlice` has no gradient).
+ */
+export function strideSample(xNHWC: Tensor4D, stride: number): Tensor4D {
+  if (stride === 1) return xNHWC;
+  return tf.tidy(() => {
+    const [n, h, w, c] = xNHWC.shape;
+    const outH = Math.floor((h - 1) / stride) + 1;
+    const outW = Math.floor((w - 1) / stride) + 1;
+    const padH = outH * stride - h;
+    const padW = outW * stride - w;
+    const whole = padH || padW ? tf.pad(xNHWC, [[0, 0], [0, padH], [0, padW], [0, 0]]) : xNHWC;
+    const blocks = tf.reshape(whole, [n, outH, stride, outW, stride, c]);
+    const sampled = tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, outH, 1, outW, 1, c]);
+    return tf.reshape(sampled, [n, outH, outW, c]) as Tensor4D;
   });
 }
 
@@ -443,11 +455,9 @@ export function shakeDropGates(n: number, pDrop: number, rng: Random): ShakeDrop
  * 0, s, 2s, …), then zero channels appended half before and half after to reach `outChannels`.
  */
 export function optionAShortcut(xNHWC: Tensor4D, stride: number, outChannels: number): Tensor4D {
-  const [n, h, w, c] = xNHWC.shape;
-  const sub = stride === 1
-    ? xNHWC
-    : tf.stridedSlice(xNHWC, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1]) as Tensor4D;
-  const extra = outChannels - c;
+  const extra = outChannels - xNHWC.shape[3];
   const before = Math.floor(extra / 2);
-  return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
+  return tf.tidy(() =>
+    tf.pad(strideSample(xNHWC, stride), [[0, 0], [0, 0], [0, 0], [before, extra - before]])
+  );
 }

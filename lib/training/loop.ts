@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { Variable } from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { createBatchAugmentation } from "../augment/config.ts";
@@ -40,8 +40,8 @@ import { Random } from "../random.ts";
 import { snapshotTensors, type StoredTensor } from "./checkpoint.ts";
 import { configHash, type RunConfig, validateRunConfig } from "./config.ts";
 import { evaluateClassifier, type Evaluation } from "./evaluate.ts";
-import { softTargetCrossEntropy } from "./loss.ts";
-import { SGD } from "./optimizer.ts";
+import { createTrainEngine, type EngineKind, type TrainEngine, type TrainStep } from "./engine.ts";
+import type { SessionThreads } from "../tf_capi/session.ts";
 import { learningRate } from "./schedule.ts";
 import {
   type EpochMetrics,
@@ -51,6 +51,8 @@ import {
   RunDirectory,
   type RunDirectoryOptions,
 } from "./run_dir.ts";
+
+export { createTrainStep, type TrainStep } from "./engine.ts";
 
 /** What the loop reports while it trains (every step). */
 export interface TrainProgress {
@@ -90,6 +92,14 @@ export interface TrainRunOptions {
   readonly retrainCorrupt?: boolean;
   /** Lock and notice settings of the run directory. */
   readonly runDirectory?: Omit<RunDirectoryOptions, "retrainCorrupt">;
+  /**
+   * The train-step engine (lib/training/engine.ts): `compiled` (one TensorFlow graph per step,
+   * the default on native TensorFlow) or `eager` (tfjs op by op, the reference). Not part of the
+   * run's config: either trains the same run, and a run may resume on the other.
+   */
+  readonly engine?: EngineKind;
+  /** The compiled engine's thread pools (entry points pass `TF_NUM_INTRAOP_THREADS` / `…INTEROP…`). */
+  readonly threads?: SessionThreads;
 }
 
 /** What {@link trainRun} returns; the caller disposes `model`. */
@@ -133,54 +143,6 @@ export async function loadRunData(
     test = balancedSubset(test, config.testPerClass, Random.derive(config.seed, "test-subset"));
   }
   return { train, test };
-}
-
-/** One optimisation step on an augmented batch; returns the batch's mean loss. */
-export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => number;
-
-/**
- * The training step: forward in training mode (feature-level mixing and ShakeDrop inside the
- * model, drawing from `rng`), soft-target cross-entropy, gradients of every trainable variable,
- * one SGD update at rate `lr`. Leaves no tensors behind; does not dispose `batch`.
- *
- * @example
- * ```ts
- * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
- * import * as tf from "@tensorflow/tfjs-core";
- * import { createModel } from "../models/mod.ts";
- * import { Random } from "../random.ts";
- * import { createTrainStep } from "./loop.ts";
- * import { SGD } from "./optimizer.ts";
- * const model = createModel({ arch: "resnet", depth: 20 }, 0);
- * const sgd = new SGD(model.parameters.trainable, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
- * const step = createTrainStep(model, sgd);
- * const imagesNHWC = tf.randomUniform([64, 32, 32, 3]) as Tensor4D;
- * const targets = tf.oneHot(tf.zeros([64], "int32") as Tensor1D, 10).toFloat() as Tensor2D;
- * console.log(step({ imagesNHWC, targets }, 0.1, new Random(0)));
- * ```
- */
-export function createTrainStep(model: ImageClassifier, sgd: SGD): TrainStep {
-  const trainable = [...model.parameters.trainable];
-  const variables = trainable.map(([, v]) => v);
-  const storeNameOf = new Map(trainable.map(([name, v]) => [v.name, name]));
-  return (batch, lr, rng) => {
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits } = model.forward(batch.imagesNHWC, {
-        training: true,
-        featureMix: batch.featureMix,
-        rng,
-      });
-      return softTargetCrossEntropy(logits, batch.targets);
-    }, variables);
-    try {
-      const named = new Map<string, Tensor>();
-      for (const [varName, g] of Object.entries(grads)) named.set(storeNameOf.get(varName)!, g);
-      sgd.step(named, lr);
-      return value.dataSync()[0];
-    } finally {
-      tf.dispose([value, ...Object.values(grads)]);
-    }
-  };
 }
 
 /** Names of the model's variables in a checkpoint. */
@@ -230,9 +192,12 @@ export async function loadFinishedRun(
 }
 
 /** The checkpoint's tensors: the model's variables and the optimizer's buffers. */
-function checkpointTensors(model: ImageClassifier, sgd: SGD): Map<string, StoredTensor> {
+function checkpointTensors(
+  model: ImageClassifier,
+  engine: TrainEngine,
+): Map<string, StoredTensor> {
   const tensors = snapshotTensors(modelEntries(model));
-  for (const [name, values] of sgd.state()) tensors.set(`sgd/${name}`, values);
+  for (const [name, values] of engine.optimizerState()) tensors.set(`sgd/${name}`, values);
   return tensors;
 }
 
@@ -263,15 +228,29 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
   const restored = await dir.restore();
   const { train, test } = await loadRunData(config, options.data, options.cifar);
   const model = createModel(config.model, config.seed);
-  const sgd = new SGD(model.parameters.trainable, {
-    momentum: config.momentum,
-    nesterov: config.nesterov,
-    weightDecay: config.weightDecay,
-  });
+  let engine: TrainEngine;
+  try {
+    engine = createTrainEngine(model, {
+      momentum: config.momentum,
+      nesterov: config.nesterov,
+      weightDecay: config.weightDecay,
+    }, {
+      engine: options.engine,
+      threads: options.threads,
+      imageShape: [train.height, train.width, train.channels],
+      mixLayer: config.augmentation.kind === "feature-cutmix"
+        ? config.augmentation.layer
+        : undefined,
+    });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   try {
     if (restored.tensors !== undefined) {
       assignModelWeights(model, restored.tensors, join(dir.path, RUN_FILES.checkpoint));
-      sgd.loadState(
+      engine.loadFromModel();
+      engine.loadOptimizerState(
         new Map(
           [...restored.tensors].filter(([k]) => k.startsWith("sgd/")).map((
             [k, v],
@@ -285,14 +264,19 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
     }
     const stopAt = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
     // The one place the loop gets its train step from.
-    const trainStep = createTrainStep(model, sgd);
+    const trainStep: TrainStep = (batch, lr, rng) => engine.step(batch, lr, rng);
     const trainEpoch = epochTrainer(config, train, trainStep, stopAt, options.onProgress);
     let lastEvaluation: Evaluation | undefined;
     for (let epoch = restored.epochsDone; epoch < stopAt; epoch++) {
       const started = performance.now();
       const trained = trainEpoch(epoch);
       const done = epoch + 1;
-      const evaluation = done % config.evalEvery === 0 || done === config.epochs
+      const evaluate = done % config.evalEvery === 0 || done === config.epochs;
+      const checkpoint = done % config.checkpointEvery === 0 || done === config.epochs ||
+        done === stopAt;
+      // Evaluation, checkpoints and the model returned read the model's tfjs variables.
+      if (evaluate || checkpoint) engine.syncToModel();
+      const evaluation = evaluate
         ? evaluateClassifier(model, test, config.evalBatchSize)
         : undefined;
       if (evaluation) lastEvaluation = evaluation;
@@ -308,8 +292,8 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
       };
       metrics.push(line);
       await dir.writeMetrics(metrics);
-      if (done % config.checkpointEvery === 0 || done === config.epochs || done === stopAt) {
-        await dir.writeCheckpoint(done, checkpointTensors(model, sgd));
+      if (checkpoint) {
+        await dir.writeCheckpoint(done, checkpointTensors(model, engine));
       }
       options.onEpoch?.(line);
     }
@@ -321,7 +305,8 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
       epochs: config.epochs,
       trainImages: datasetSize(train),
       testImages: datasetSize(test),
-      test: lastEvaluation ?? evaluateClassifier(model, test, config.evalBatchSize),
+      test: lastEvaluation ??
+        evaluateClassifier(model, test, config.evalBatchSize),
       trainSeconds: metrics.reduce((s, m) => s + m.seconds, 0),
       backend: tf.getBackend(),
       finishedAt: new Date().toISOString(),
@@ -332,7 +317,7 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
     model.dispose();
     throw error;
   } finally {
-    sgd.dispose();
+    engine.dispose();
   }
 }
 

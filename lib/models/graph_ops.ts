@@ -1,0 +1,389 @@
+/**
+ * The graph implementation of {@link LayerOps}: a model's forward pass emitted as TensorFlow graph
+ * nodes (lib/tf_capi), with every parameter read from a graph variable named after its
+ * {@link ParameterStore} name. The batch dimension stays unknown (−1), so one graph takes any
+ * batch size; H, W and C are static.
+ *
+ * It computes what lib/models/layers.ts computes, with the same choices for correctness:
+ * - PyTorch's symmetric padding: SAME for stride 1, and for stride 2 an explicit `Pad` then a
+ *   VALID convolution — not Conv2D's EXPLICIT padding, whose C++ gradient drops
+ *   `explicit_paddings` and fails at run time (found in bench/experiments/graph_step_capi.ts);
+ * - a 1×1 stride-2 convolution as a strided sample and a matmul (oneDNN's weight gradient for it
+ *   is wrong on AVX2, see layers.ts);
+ * - batch norm in training as `FusedBatchNormV3` with PyTorch's momentum as
+ *   `exponential_avg_factor`; the moved running statistics are assigned to their variables by ops
+ *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step.
+ *
+ * What the eager path draws or builds in JS per step is a graph input here, fed each run:
+ * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
+ *   JS by `shakeDropGates` in the eager order; the branch is `stop_gradient(x·g_F) + x·g_B −
+ *   stop_gradient(x·g_B)`: exactly `x·g_F` forward, gradient `g_B·dy`;
+ * - feature-level CutMix's partner indices and box mask at that layer's resolution
+ *   ({@link FeatureMixInput}): `where(mask, gather(x, partners), x)`, as `renderMix` does.
+ *
+ * @example
+ * ```ts
+ * import { Graph } from "../tf_capi/graph.ts";
+ * import { GraphLayerOps, ModelGraphVariables } from "./graph_ops.ts";
+ * import { createModel } from "./mod.ts";
+ * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
+ * const graph = new Graph();
+ * const variables = new ModelGraphVariables(graph, model.parameters);
+ * const ops = new GraphLayerOps(graph, variables, { training: false });
+ * const { logits } = model.apply(ops, graph.placeholder("float32", [-1, 32, 32, 3]));
+ * console.log(graph.shape(logits)); // [-1, 10]
+ * graph.dispose();
+ * model.dispose();
+ * ```
+ * @module
+ */
+import type { Variable } from "@tensorflow/tfjs-core";
+import type { MixLayer } from "../augment/types.ts";
+import type { Attr, Graph, Operation, Output } from "../tf_capi/graph.ts";
+import type { BatchNormParams, ConvParams, DenseParams, ParameterStore } from "./layers.ts";
+import type { LayerOps } from "./ops.ts";
+
+const F: Attr = { type: "float32" };
+const I32: Attr = { type: "int32" };
+
+/** A float32 variable in a graph, with the ops to read it and to assign it a fed value. */
+export interface GraphVariable {
+  /** Its name outside the graph (a ParameterStore name, or e.g. `sgd/<name>`). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The `VariableV2` (a ref: what `Assign` writes). */
+  readonly ref: Output;
+  /** Its value (`Identity`): what computations read. */
+  readonly read: Output;
+  /** Fed with a new value when {@link assign} runs. */
+  readonly value: Output;
+  /** `Assign(ref, value)`. */
+  readonly assign: Operation;
+}
+
+/** Adds a float32 variable of `shape` named `node` in the graph (outside names: `name`). */
+export function addGraphVariable(
+  graph: Graph,
+  name: string,
+  node: string,
+  shape: readonly number[],
+): GraphVariable {
+  const ref = graph.node("VariableV2", [], { shape: { shape }, dtype: F }, { name: node });
+  const read = graph.node("Identity", [ref], { T: F }, { name: `${node}/read` });
+  const value = graph.placeholder("float32", shape, `${node}/value`);
+  const assign = graph.op("Assign", [ref, value], { T: F }, { name: `${node}/assign` });
+  return { name, shape: [...shape], ref, read, value, assign };
+}
+
+/**
+ * A model's variables in a graph: one {@link GraphVariable} per ParameterStore entry (trainable
+ * first, then buffers, in the store's order), found by name or by the tfjs variable it mirrors.
+ */
+export class ModelGraphVariables {
+  /** Trainable parameters, in the store's order. */
+  readonly trainable: readonly GraphVariable[];
+  /** Buffers (batch-norm running statistics), in the store's order. */
+  readonly buffers: readonly GraphVariable[];
+  readonly #byVariable = new Map<Variable, GraphVariable>();
+  readonly #byName = new Map<string, GraphVariable>();
+
+  constructor(graph: Graph, store: ParameterStore) {
+    const add = ([name, v]: [string, Variable]) => {
+      const gv = addGraphVariable(graph, name, `model/${name}`, v.shape);
+      this.#byVariable.set(v, gv);
+      this.#byName.set(name, gv);
+      return gv;
+    };
+    this.trainable = [...store.trainable].map(add);
+    this.buffers = [...store.buffers].map(add);
+  }
+
+  /** Every variable, trainable first. */
+  all(): GraphVariable[] {
+    return [...this.trainable, ...this.buffers];
+  }
+
+  /** The graph variable of a tfjs variable of the store. */
+  of(variable: Variable): GraphVariable {
+    const gv = this.#byVariable.get(variable);
+    if (gv === undefined) {
+      throw new Error(
+        `ModelGraphVariables: tfjs variable ${variable.name} is not in the model's store`,
+      );
+    }
+    return gv;
+  }
+
+  /** The graph variable of a ParameterStore name. */
+  byName(name: string): GraphVariable {
+    const gv = this.#byName.get(name);
+    if (gv === undefined) throw new Error(`ModelGraphVariables: no variable named "${name}"`);
+    return gv;
+  }
+}
+
+/** Options of {@link GraphLayerOps}. */
+export interface GraphOpsOptions {
+  /** Training mode (batch statistics, ShakeDrop gates as inputs). */
+  readonly training: boolean;
+  /** The mixing point where this graph applies fed feature-level CutMix; none if absent. */
+  readonly mixLayer?: MixLayer;
+}
+
+/** One ShakeDrop layer's gate inputs, `[N, 1, 1, 1]` float32 each. */
+export interface ShakeDropInput {
+  readonly pDrop: number;
+  readonly forward: Output;
+  readonly backward: Output;
+}
+
+/** Feature-level CutMix's inputs at its layer. */
+export interface FeatureMixInput {
+  readonly layer: MixLayer;
+  /** int32 `[N]`: whose features fill sample i's box. */
+  readonly partners: Output;
+  /** bool `[N, height, width, 1]`: inside sample i's box. */
+  readonly mask: Output;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** {@link LayerOps} emitting graph nodes; see the module doc. */
+export class GraphLayerOps implements LayerOps<Output, Output> {
+  readonly graph: Graph;
+  readonly training: boolean;
+  /** The `Assign`s of moved running statistics (training only), to run with the step. */
+  readonly runningStatUpdates: Operation[] = [];
+  /** ShakeDrop gate inputs, in the order the forward pass meets them (= the eager draw order). */
+  readonly shakeDropInputs: ShakeDropInput[] = [];
+  /** Set when the pass went through {@link GraphOpsOptions.mixLayer}. */
+  featureMixInput?: FeatureMixInput;
+  readonly #variables: ModelGraphVariables;
+  readonly #mixLayer?: MixLayer;
+  readonly #constants = new Map<string, Output>();
+
+  constructor(graph: Graph, variables: ModelGraphVariables, options: GraphOpsOptions) {
+    this.graph = graph;
+    this.#variables = variables;
+    this.training = options.training;
+    this.#mixLayer = options.mixLayer;
+  }
+
+  #int32(values: readonly number[], shape: readonly number[] = [values.length]): Output {
+    const key = `i${shape.join("x")}:${values.join(",")}`;
+    let c = this.#constants.get(key);
+    if (c === undefined) {
+      c = this.graph.constant(values, shape, "int32");
+      this.#constants.set(key, c);
+    }
+    return c;
+  }
+
+  #float(value: number): Output {
+    const key = `f:${value}`;
+    let c = this.#constants.get(key);
+    if (c === undefined) {
+      c = this.graph.constant([value], []);
+      this.#constants.set(key, c);
+    }
+    return c;
+  }
+
+  #read(variable: Variable): Output {
+    return this.#variables.of(variable).read;
+  }
+
+  /** H, W, C of a feature map (static here). */
+  #spatial(x: Output, what: string): [number, number, number] {
+    const shape = this.graph.shape(x);
+    if (shape.length !== 4 || shape.slice(1).some((d) => d < 0)) {
+      throw new Error(`${what}: needs [N, H, W, C] with static H, W, C, got [${shape}]`);
+    }
+    return [shape[1], shape[2], shape[3]];
+  }
+
+  #reshape(x: Output, shape: readonly number[]): Output {
+    return this.graph.node("Reshape", [x, this.#int32(shape)], { T: F, Tshape: I32 });
+  }
+
+  #pad(x: Output, paddings: readonly number[]): Output {
+    return this.graph.node("Pad", [x, this.#int32(paddings, [4, 2])], { T: F, Tpaddings: I32 });
+  }
+
+  #conv(x: Output, kernel: Output, stride: number, padding: "SAME" | "VALID"): Output {
+    return this.graph.node("Conv2D", [x, kernel], {
+      T: F,
+      strides: { ints: [1, stride, stride, 1] },
+      padding: { string: padding },
+      data_format: { string: "NHWC" },
+      dilations: { ints: [1, 1, 1, 1] },
+    });
+  }
+
+  conv2d(x: Output, params: ConvParams, stride = 1): Output {
+    const [k, , inChannels, outChannels] = params.kernel.shape;
+    const kernel = this.#read(params.kernel);
+    const pad = (k - 1) / 2;
+    if (k === 1 && stride > 1) {
+      // As layers.ts' pointwiseStrided: whole stride blocks, keep each block's first pixel, matmul.
+      const [h, w, c] = this.#spatial(x, "conv2d");
+      const outH = Math.floor((h - 1) / stride) + 1;
+      const outW = Math.floor((w - 1) / stride) + 1;
+      const padH = outH * stride - h;
+      const padW = outW * stride - w;
+      const whole = padH || padW ? this.#pad(x, [0, 0, 0, padH, 0, padW, 0, 0]) : x;
+      const blocks = this.#reshape(whole, [-1, outH, stride, outW, stride, c]);
+      const sampled = this.graph.node("Slice", [
+        blocks,
+        this.#int32([0, 0, 0, 0, 0, 0]),
+        this.#int32([-1, outH, 1, outW, 1, c]),
+      ], { T: F, Index: I32 });
+      const y = this.graph.node("MatMul", [
+        this.#reshape(sampled, [-1, c]),
+        this.#reshape(kernel, [inChannels, outChannels]),
+      ], { T: F });
+      return this.#reshape(y, [-1, outH, outW, outChannels]);
+    }
+    if (pad === 0) return this.#conv(x, kernel, stride, "VALID");
+    if (stride === 1) return this.#conv(x, kernel, 1, "SAME");
+    return this.#conv(this.#pad(x, [0, 0, pad, pad, pad, pad, 0, 0]), kernel, stride, "VALID");
+  }
+
+  #fusedBatchNorm(x: Output, params: BatchNormParams): Output {
+    const gamma = this.#read(params.gamma);
+    const beta = this.#read(params.beta);
+    const mean = this.#variables.of(params.movingMean);
+    const variance = this.#variables.of(params.movingVariance);
+    const bn = this.graph.op("FusedBatchNormV3", [x, gamma, beta, mean.read, variance.read], {
+      T: F,
+      U: F,
+      epsilon: { float: params.epsilon },
+      exponential_avg_factor: { float: this.training ? params.momentum : 1 },
+      data_format: { string: "NHWC" },
+      is_training: { bool: this.training },
+    });
+    if (this.training) {
+      // Outputs 1 and 2: the running mean and (unbiased) variance moved by the momentum.
+      this.runningStatUpdates.push(
+        this.graph.op("Assign", [mean.ref, { op: bn, index: 1 }], { T: F }),
+        this.graph.op("Assign", [variance.ref, { op: bn, index: 2 }], { T: F }),
+      );
+    }
+    return { op: bn, index: 0 };
+  }
+
+  batchNorm(x: Output, params: BatchNormParams): Output {
+    return this.#fusedBatchNorm(x, params);
+  }
+
+  batchNormRelu(x: Output, params: BatchNormParams): Output {
+    return this.relu(this.#fusedBatchNorm(x, params));
+  }
+
+  relu(x: Output): Output {
+    return this.graph.node("Relu", [x], { T: F });
+  }
+
+  add(a: Output, b: Output): Output {
+    return this.graph.node("AddV2", [a, b], { T: F });
+  }
+
+  addRelu(a: Output, b: Output): Output {
+    return this.relu(this.add(a, b));
+  }
+
+  dense(x: Output, params: DenseParams): Output {
+    const product = this.graph.node("MatMul", [x, this.#read(params.kernel)], { T: F });
+    return this.graph.node("AddV2", [product, this.#read(params.bias)], { T: F });
+  }
+
+  globalAveragePool(x: Output): Output {
+    return this.graph.node("Mean", [x, this.#int32([1, 2])], {
+      T: F,
+      Tidx: I32,
+      keep_dims: { bool: false },
+    });
+  }
+
+  averagePool2x2(x: Output): Output {
+    return this.graph.node("AvgPool", [x], {
+      T: F,
+      ksize: { ints: [1, 2, 2, 1] },
+      strides: { ints: [1, 2, 2, 1] },
+      padding: { string: "SAME" },
+      data_format: { string: "NHWC" },
+    });
+  }
+
+  padChannels(x: Output, channels: number): Output {
+    const [, , c] = this.#spatial(x, "padChannels");
+    if (channels < c) {
+      throw new Error(`padChannels: channels (${channels}) is less than the input's ${c}`);
+    }
+    return channels === c ? x : this.#pad(x, [0, 0, 0, 0, 0, 0, 0, channels - c]);
+  }
+
+  normalizeChannels(images: Output, mean: readonly number[], std: readonly number[]): Output {
+    const [h, w, c] = this.#spatial(images, "normalizeChannels");
+    if (mean.length !== c || std.length !== c) {
+      throw new Error(
+        `normalizeChannels: ${c} channels but ${mean.length} means and ${std.length} stds`,
+      );
+    }
+    // The same rows against tiled constants as layers.ts (bit-identical to per-channel).
+    const rowLength = h * w * c;
+    const tiled = (perChannel: readonly number[]) => {
+      const values = new Float32Array(rowLength);
+      for (let i = 0; i < rowLength; i++) values[i] = perChannel[i % c];
+      return this.graph.constant(values, [rowLength]);
+    };
+    const rows = this.#reshape(images, [-1, rowLength]);
+    const centred = this.graph.node("Sub", [rows, tiled(mean)], { T: F });
+    const scaled = this.graph.node("RealDiv", [centred, tiled(std)], { T: F });
+    return this.#reshape(scaled, [-1, h, w, c]);
+  }
+
+  shakeDrop(x: Output, pDrop: number): Output {
+    if (!(pDrop >= 0 && pDrop <= 1)) {
+      throw new Error(`shakeDrop: pDrop must be in [0, 1], got ${pDrop}`);
+    }
+    if (!this.training) return this.graph.node("Mul", [x, this.#float(1 - pDrop)], { T: F });
+    const forward = this.graph.placeholder("float32", [-1, 1, 1, 1]);
+    const backward = this.graph.placeholder("float32", [-1, 1, 1, 1]);
+    this.shakeDropInputs.push({ pDrop, forward, backward });
+    const stop = (t: Output) => this.graph.node("StopGradient", [t], { T: F });
+    const mul = (a: Output, b: Output) => this.graph.node("Mul", [a, b], { T: F });
+    const viaBackward = mul(x, backward);
+    // x·g_B − stop(x·g_B) is exactly 0 forward and carries the gradient g_B·dy.
+    const zeroWithGradient = this.graph.node("Sub", [viaBackward, stop(viaBackward)], { T: F });
+    return this.add(stop(mul(x, forward)), zeroWithGradient);
+  }
+
+  optionAShortcut(x: Output, stride: number, outChannels: number): Output {
+    const [, , c] = this.#spatial(x, "optionAShortcut");
+    const sub = stride === 1 ? x : this.graph.node("StridedSlice", [
+      x,
+      this.#int32([0, 0, 0, 0]),
+      this.#int32([0, 0, 0, 0]),
+      this.#int32([1, stride, stride, 1]),
+    ], { T: F, Index: I32, begin_mask: { int: 15 }, end_mask: { int: 15 } });
+    const extra = outChannels - c;
+    const before = Math.floor(extra / 2);
+    return this.#pad(sub, [0, 0, 0, 0, 0, 0, before, extra - before]);
+  }
+
+  mixAt(x: Output, layer: MixLayer): Output {
+    if (this.#mixLayer !== layer) return x;
+    const [height, width] = this.#spatial(x, "mixAt");
+    const partners = this.graph.placeholder("int32", [-1]);
+    const mask = this.graph.placeholder("bool", [-1, height, width, 1]);
+    this.featureMixInput = { layer, partners, mask, height, width };
+    const partnerFeatures = this.graph.node("GatherV2", [x, partners, this.#int32([0], [])], {
+      Tparams: F,
+      Tindices: I32,
+      Taxis: I32,
+      batch_dims: { int: 0 },
+    });
+    return this.graph.node("SelectV2", [mask, partnerFeatures, x], { T: F });
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * The compiled training engine: a whole SGD step of a lib/models classifier as one TensorFlow
+ * graph, run by one `TF_SessionRun` per step through lib/tf_capi (see ./engine.ts for the
+ * interface it implements and how it is chosen).
+ *
+ * The graph, built once when the engine is made:
+ * - inputs: `[0, 1]` images `[N, H, W, C]` and soft targets `[N, K]` (N unknown, so the last,
+ *   smaller batch of an epoch runs the same graph), the learning rate (a scalar, the schedule's
+ *   value fed each step), ShakeDrop's gates and feature-level CutMix's partners and box mask
+ *   (lib/models/graph_ops.ts), all computed in JS exactly as the eager step computes them;
+ * - forward: the model's own definition (`ImageClassifier.apply`) on graph ops, training mode;
+ * - loss: `SoftmaxCrossEntropyWithLogits` averaged over the batch (lib/training/loss.ts' kernel);
+ * - backward: `TF_AddGradients` (TensorFlow's C++ gradient registry); an op without a gradient
+ *   fails here, naming it, never at step time;
+ * - update: lib/training/optimizer.ts' arithmetic op for op — `d = g + wd·p`, `v ← μ·v + d`,
+ *   `p ← p − lr·(d + μ·v)` (Nesterov) or `p ← p − lr·v` — after every gradient is computed (the
+ *   parameters are updated in place, and the backward pass reads them), and the batch-norm
+ *   running statistics assigned from the fused kernel's outputs.
+ *
+ * Parameters, running statistics and momentum buffers live in the session as graph variables
+ * named `model/<ParameterStore name>` and `sgd/<name>`; `syncToModel` / `loadFromModel` and the
+ * optimizer state move them to and from the tfjs model and checkpoints (same format as eager).
+ *
+ * @example
+ * ```ts
+ * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createModel } from "../models/mod.ts";
+ * import { Random } from "../random.ts";
+ * import { requireCApi } from "../tf_capi/binding.ts";
+ * import { CompiledTrainEngine } from "./compiled.ts";
+ * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
+ * const engine = new CompiledTrainEngine(model, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, {
+ *   api: requireCApi(),
+ *   imageShape: [32, 32, 3],
+ * });
+ * const imagesNHWC = tf.randomUniform([8, 32, 32, 3]) as Tensor4D;
+ * const targets = tf.oneHot(tf.zeros([8], "int32") as Tensor1D, 10).toFloat() as Tensor2D;
+ * console.log(engine.step({ imagesNHWC, targets }, 0.1, new Random(0)));
+ * engine.dispose();
+ * tf.dispose([imagesNHWC, targets]);
+ * model.dispose();
+ * ```
+ * @module
+ */
+import type { Variable } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
+import type { AugmentedBatch, MixLayer } from "../augment/types.ts";
+import {
+  addGraphVariable,
+  GraphLayerOps,
+  type GraphVariable,
+  ModelGraphVariables,
+} from "../models/graph_ops.ts";
+import { shakeDropGates } from "../models/layers.ts";
+import type { ImageClassifier } from "../models/model.ts";
+import type { Random } from "../random.ts";
+import type { CApi } from "../tf_capi/binding.ts";
+import { type Attr, Graph, type Operation, type Output } from "../tf_capi/graph.ts";
+import { type Feed, Session, type SessionThreads } from "../tf_capi/session.ts";
+import type { StoredTensor } from "./checkpoint.ts";
+import type { TrainEngine } from "./engine.ts";
+import { type SGDOptions, validateSGDOptions } from "./optimizer.ts";
+
+const F: Attr = { type: "float32" };
+
+/** Options of {@link CompiledTrainEngine}. */
+export interface CompiledEngineOptions {
+  /** The open C API (lib/tf_capi/binding.ts `openCApi`). */
+  readonly api: CApi;
+  /** `[H, W, C]` of the training images. */
+  readonly imageShape: readonly [number, number, number];
+  /** Where feature-level CutMix mixes, if the run uses it. */
+  readonly mixLayer?: MixLayer;
+  /** The session's thread pools. */
+  readonly threads?: SessionThreads;
+}
+
+/** The compiled engine (see the module doc). */
+export class CompiledTrainEngine implements TrainEngine {
+  readonly kind = "compiled";
+  readonly #model: ImageClassifier;
+  readonly #imageShape: readonly [number, number, number];
+  readonly #graph: Graph;
+  readonly #session: Session;
+  readonly #variables: ModelGraphVariables;
+  readonly #velocity: GraphVariable[];
+  readonly #ops: GraphLayerOps;
+  readonly #inputs: { images: Output; targets: Output; lr: Output };
+  readonly #loss: Output;
+  readonly #train: Operation;
+  #disposed = false;
+
+  constructor(model: ImageClassifier, sgd: SGDOptions, options: CompiledEngineOptions) {
+    const { momentum, nesterov, weightDecay } = validateSGDOptions(sgd);
+    this.#model = model;
+    this.#imageShape = options.imageShape;
+    const [height, width, channels] = options.imageShape;
+    for (const [what, v] of Object.entries({ height, width, channels })) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new Error(
+          `CompiledTrainEngine: imageShape ${what} must be a positive integer, got ${v}`,
+        );
+      }
+    }
+    const graph = new Graph(options.api);
+    this.#graph = graph;
+    try {
+      this.#variables = new ModelGraphVariables(graph, model.parameters);
+      this.#velocity = this.#variables.trainable.map((v) =>
+        addGraphVariable(graph, v.name, `sgd/${v.name}`, v.shape)
+      );
+      const images = graph.placeholder("float32", [-1, height, width, channels], "images");
+      const targets = graph.placeholder("float32", [-1, model.numClasses], "targets");
+      const lr = graph.placeholder("float32", [], "learning_rate");
+      this.#inputs = { images, targets, lr };
+      this.#ops = new GraphLayerOps(graph, this.#variables, {
+        training: true,
+        mixLayer: options.mixLayer,
+      });
+      const { logits } = model.apply(this.#ops, images);
+      if (options.mixLayer !== undefined && this.#ops.featureMixInput === undefined) {
+        throw new Error(`${model.name} has no feature-mixing point ${options.mixLayer}`);
+      }
+      const perExample = graph.node("SoftmaxCrossEntropyWithLogits", [logits, targets], { T: F });
+      this.#loss = graph.node("Mean", [perExample, graph.constant([0], [1], "int32")], {
+        T: F,
+        Tidx: { type: "int32" },
+        keep_dims: { bool: false },
+      });
+      const params = this.#variables.trainable;
+      const grads = graph.gradients([this.#loss], params.map((p) => p.read));
+      const scalar = (value: number) => graph.constant([value], []);
+      const mul = (a: Output, b: Output) => graph.node("Mul", [a, b], { T: F });
+      const add = (a: Output, b: Output) => graph.node("AddV2", [a, b], { T: F });
+      const wd = scalar(weightDecay);
+      const mu = scalar(momentum);
+      // As SGD.step: d = g + p·wd; v ← v·μ + d; update = d + v·μ (Nesterov) or v; p ← p − update·lr.
+      const decayed = grads.map((g, i) => weightDecay > 0 ? add(g, mul(params[i].read, wd)) : g);
+      // The updates write the parameters in place, which the backward pass reads: all of it first.
+      const gradientsDone = graph.op("NoOp", [], {}, { controls: decayed.map((d) => d.op) });
+      const assigns: Operation[] = [];
+      decayed.forEach((d, i) => {
+        let update = d;
+        if (momentum > 0) {
+          const next = add(mul(this.#velocity[i].read, mu), d);
+          assigns.push(
+            graph.op("Assign", [this.#velocity[i].ref, next], { T: F }, {
+              controls: [gradientsDone],
+            }),
+          );
+          update = nesterov ? add(d, mul(next, mu)) : next;
+        }
+        const updated = graph.node("Sub", [params[i].read, mul(update, lr)], { T: F });
+        assigns.push(
+          graph.op("Assign", [params[i].ref, updated], { T: F }, { controls: [gradientsDone] }),
+        );
+      });
+      this.#train = graph.op("NoOp", [], {}, {
+        controls: [...assigns, ...this.#ops.runningStatUpdates],
+        name: "train_step",
+      });
+      this.#session = new Session(graph, options.threads);
+    } catch (error) {
+      graph.dispose();
+      throw error;
+    }
+    try {
+      this.loadFromModel();
+      this.#assign(this.#velocity.map((v) => [v, new Float32Array(sizeOf(v.shape))]));
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  /** Operations in the graph (the step and its initialisation). */
+  get graphSize(): number {
+    return this.#graph.size;
+  }
+
+  step(batch: AugmentedBatch, lr: number, rng: Random): number {
+    this.#check();
+    if (!(lr >= 0) || !Number.isFinite(lr)) {
+      throw new Error(`lr must be a finite number >= 0, got ${lr}`);
+    }
+    const [n, h, w, c] = batch.imagesNHWC.shape;
+    const [height, width, channels] = this.#imageShape;
+    if (batch.imagesNHWC.rank !== 4 || h !== height || w !== width || c !== channels) {
+      throw new Error(
+        `CompiledTrainEngine: imagesNHWC must be [N, ${height}, ${width}, ${channels}] (the ` +
+          `graph's input), got [${batch.imagesNHWC.shape}]`,
+      );
+    }
+    const k = this.#model.numClasses;
+    if (batch.targets.rank !== 2 || batch.targets.shape[0] !== n || batch.targets.shape[1] !== k) {
+      throw new Error(`targets must be [${n}, ${k}], got [${batch.targets.shape}]`);
+    }
+    const feeds: Feed[] = [
+      {
+        input: this.#inputs.images,
+        dtype: "float32",
+        shape: [n, h, w, c],
+        values: batch.imagesNHWC.dataSync() as Float32Array,
+      },
+      {
+        input: this.#inputs.targets,
+        dtype: "float32",
+        shape: [n, k],
+        values: batch.targets.dataSync() as Float32Array,
+      },
+      { input: this.#inputs.lr, dtype: "float32", shape: [], values: new Float32Array([lr]) },
+    ];
+    // The eager forward pass draws ShakeDrop's gates from `rng` layer by layer; the same order.
+    for (const gate of this.#ops.shakeDropInputs) {
+      const { forward, backward } = shakeDropGates(n, gate.pDrop, rng);
+      feeds.push(
+        { input: gate.forward, dtype: "float32", shape: [n, 1, 1, 1], values: forward },
+        { input: gate.backward, dtype: "float32", shape: [n, 1, 1, 1], values: backward },
+      );
+    }
+    const mixInput = this.#ops.featureMixInput;
+    const mix = batch.featureMix;
+    if (mixInput !== undefined) {
+      if (mix === undefined || mix.layer !== mixInput.layer || mix.graphInputs === undefined) {
+        throw new Error(
+          `CompiledTrainEngine was built to mix features at layer ${mixInput.layer}; the batch ` +
+            (mix === undefined
+              ? "has no featureMix"
+              : mix.layer !== mixInput.layer
+              ? `mixes at layer ${mix.layer}`
+              : "has a featureMix without graphInputs (use the eager engine)"),
+        );
+      }
+      const { partners, mask } = mix.graphInputs(mixInput.height, mixInput.width);
+      feeds.push(
+        { input: mixInput.partners, dtype: "int32", shape: [n], values: partners },
+        {
+          input: mixInput.mask,
+          dtype: "bool",
+          shape: [n, mixInput.height, mixInput.width, 1],
+          values: mask,
+        },
+      );
+    } else if (mix !== undefined) {
+      throw new Error(
+        `the batch mixes features at layer ${mix.layer} but this CompiledTrainEngine was built ` +
+          "without mixLayer",
+      );
+    }
+    const [loss] = this.#session.run(feeds, [this.#loss], [this.#train]);
+    return loss.values[0];
+  }
+
+  /** The tfjs variable behind a graph variable of the model. */
+  #tfjs(v: GraphVariable): Variable {
+    const store = this.#model.parameters;
+    return (store.trainable.get(v.name) ?? store.buffers.get(v.name))!;
+  }
+
+  syncToModel(): void {
+    this.#check();
+    const all = this.#variables.all();
+    const fetched = this.#session.run([], all.map((v) => v.read));
+    tf.tidy(() => {
+      all.forEach((v, i) => {
+        this.#tfjs(v).assign(tf.tensor(fetched[i].values as Float32Array, [...v.shape], "float32"));
+      });
+    });
+  }
+
+  loadFromModel(): void {
+    this.#check();
+    this.#assign(
+      this.#variables.all().map((v) => [v, this.#tfjs(v).dataSync() as Float32Array]),
+    );
+  }
+
+  optimizerState(): Map<string, StoredTensor> {
+    this.#check();
+    const fetched = this.#session.run([], this.#velocity.map((v) => v.read));
+    return new Map(
+      this.#velocity.map((v, i) => [
+        v.name,
+        { shape: [...v.shape], values: fetched[i].values as Float32Array },
+      ]),
+    );
+  }
+
+  loadOptimizerState(values: Map<string, StoredTensor>): void {
+    this.#check();
+    this.#assign(this.#velocity.map((v) => {
+      const saved = values.get(v.name);
+      if (saved === undefined) {
+        throw new Error(`loadOptimizerState: no saved momentum for "${v.name}"`);
+      }
+      if (saved.shape.join() !== v.shape.join()) {
+        throw new Error(
+          `loadOptimizerState: "${v.name}" has shape [${saved.shape}], expected [${v.shape}]`,
+        );
+      }
+      return [v, saved.values];
+    }));
+  }
+
+  /** Assigns values to graph variables in one run. */
+  #assign(entries: [GraphVariable, Float32Array][]): void {
+    this.#session.run(
+      entries.map(([v, values]) => ({
+        input: v.value,
+        dtype: "float32",
+        shape: v.shape,
+        values,
+      })),
+      [],
+      entries.map(([v]) => v.assign),
+    );
+  }
+
+  #check(): void {
+    if (this.#disposed) throw new Error("CompiledTrainEngine: used after dispose()");
+  }
+
+  /** Closes the session and frees the graph. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#session?.dispose();
+    this.#graph.dispose();
+  }
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

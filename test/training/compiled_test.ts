@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import { tf } from "../_backend.ts";
+import { type AugmentationConfig, createBatchAugmentation } from "../../lib/augment/config.ts";
+import type { MixLayer } from "../../lib/augment/types.ts";
+import { createModel, parseModelName } from "../../lib/models/mod.ts";
+import type { ImageClassifier } from "../../lib/models/model.ts";
+import { Random } from "../../lib/random.ts";
+import { openCApi } from "../../lib/tf_capi/binding.ts";
+import { createTrainEngine, type TrainEngine } from "../../lib/training/engine.ts";
+
+const capi = openCApi();
+const native = !("error" in capi);
+const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+const SIZE = 8;
+const BATCH = 12;
+
+/** `steps` batches of 8×8 images, each augmented once (the same augmented batch feeds both engines). */
+function* batches(augmentation: AugmentationConfig, steps: number, lastBatch = BATCH) {
+  const augment = createBatchAugmentation(augmentation);
+  for (let s = 0; s < steps; s++) {
+    const n = s === steps - 1 ? lastBatch : BATCH;
+    const images = tf.randomUniform([n, SIZE, SIZE, 3], 0, 1, "float32", 100 + s) as Tensor4D;
+    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7 + s) % 4), "int32");
+    const augmented = augment.apply(images, labels as Tensor1D, {
+      rng: Random.derive(3, "mix", s),
+      trainingProgress: 0.5,
+    });
+    tf.dispose([images, labels]);
+    try {
+      yield augmented;
+    } finally {
+      tf.dispose([augmented.imagesNHWC, augmented.targets]);
+    }
+  }
+}
+
+function values(model: ImageClassifier): Map<string, Float32Array> {
+  return new Map([...model.parameters.all()].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+}
+
+/** max |a − b| / max |b| over each variable, the worst first. */
+function worstRelative(a: Map<string, Float32Array>, b: Map<string, Float32Array>) {
+  const rows = [...b].map(([name, expected]) => {
+    const actual = a.get(name)!;
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < expected.length; i++) {
+      diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+      scale = Math.max(scale, Math.abs(expected[i]));
+    }
+    // Below 1e-2 the comparison is absolute (1e-6 at the 1e-4 bound): such values are either
+    // mathematically ~0 (a β feeding straight into another batch norm, whose gradient vanishes;
+    // the running mean of a normalised map) and so pure rounding noise, or a β three small steps
+    // from 0.
+    return { name, relative: diff / Math.max(scale, 1e-2), diff, scale };
+  });
+  return rows.sort((x, y) => y.relative - x.relative)[0];
+}
+
+interface Parity {
+  losses: [number, number][];
+  parameters: ReturnType<typeof worstRelative>;
+  momentum: ReturnType<typeof worstRelative>;
+}
+
+/** Trains two copies of `modelName` (same seed) for `steps` steps, compiled and eager. */
+function parity(
+  modelName: string,
+  augmentation: AugmentationConfig,
+  steps = 3,
+  lastBatch = BATCH,
+): Parity {
+  const spec = parseModelName(modelName, 4);
+  const models = [createModel(spec, 1), createModel(spec, 1)];
+  const mixLayer = augmentation.kind === "feature-cutmix" ? augmentation.layer : undefined;
+  const engines: TrainEngine[] = (["compiled", "eager"] as const).map((engine, i) =>
+    createTrainEngine(models[i], SGD_OPTIONS, {
+      engine,
+      imageShape: [SIZE, SIZE, 3],
+      mixLayer,
+    })
+  );
+  try {
+    assert.equal(engines[0].kind, "compiled");
+    const losses: [number, number][] = [];
+    let s = 0;
+    for (const batch of batches(augmentation, steps, lastBatch)) {
+      const lr = 0.05 * (1 + s);
+      const [a, b] = engines.map((e) => e.step(batch, lr, Random.derive(3, "model", s)));
+      losses.push([a, b]);
+      s++;
+    }
+    engines[0].syncToModel();
+    return {
+      losses,
+      parameters: worstRelative(values(models[0]), values(models[1])),
+      momentum: worstRelative(
+        new Map([...engines[0].optimizerState()].map(([k, v]) => [k, v.values])),
+        new Map([...engines[1].optimizerState()].map(([k, v]) => [k, v.values])),
+      ),
+    };
+  } finally {
+    engines.forEach((e) => e.dispose());
+    models.forEach((m) => m.dispose());
+  }
+}
+
+/**
+ * The two engines run the same arithmetic through different kernels (oneDNN and Eigen in a graph
+ * with grappler's rewrites, against tfjs-node's eager calls), so they differ by float32 rounding
+ * in a different summation order: ~1e-7 relative per op, up to ~1e-5 in the batch-norm and
+ * weight-gradient reductions over N·H·W. One step moves a parameter by lr · (gradient + …); three
+ * steps of that difference, amplified by the steps in between, stay well below 1e-4 of a
+ * variable's scale (measured: ≤ 2e-5), while any real mistake (a wrong gradient, a missed update,
+ * a gate drawn in another order) moves parameters by a fraction of their update, ≥ 1e-2 of
+ * their scale here. Losses: the first step's forward pass is the same arithmetic (≤ 1e-6
+ * relative), later steps inherit the parameter differences (≤ 1e-5).
+ */
+function assertParity(result: Parity, label: string): void {
+  result.losses.forEach(([compiled, eager], step) => {
+    assert.ok(Number.isFinite(compiled), `${label}: loss ${compiled} at step ${step}`);
+    const relative = Math.abs(compiled - eager) / Math.abs(eager);
+    assert.ok(
+      relative < 1e-5,
+      `${label}: step ${step} loss compiled ${compiled}, eager ${eager} (relative ${relative})`,
+    );
+  });
+  for (const [what, worst] of [["parameters", result.parameters], ["momentum", result.momentum]]) {
+    const { name, relative, diff, scale } = worst as Parity["parameters"];
+    assert.ok(
+      relative < 1e-4,
+      `${label}: ${what} ${name} differs by ${diff} (scale ${scale}, relative ${relative})`,
+    );
+  }
+}
+
+const NONE: AugmentationConfig = { kind: "none", numClasses: 4 };
+
+Deno.test({
+  name: "compiled engine: ResNet (option B) trains as the eager engine, for each augmentation",
+  ignore: !native,
+  fn() {
+    const augmentations: AugmentationConfig[] = [
+      NONE,
+      { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 },
+      { kind: "mixup", numClasses: 4, alpha: 1 },
+      { kind: "cutout", numClasses: 4, size: 4 },
+    ];
+    for (const augmentation of augmentations) {
+      assertParity(parity("resnet8-w4-8-8", augmentation), `resnet8 ${augmentation.kind}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "compiled engine: a smaller last batch runs the same graph",
+  ignore: !native,
+  fn() {
+    assertParity(parity("resnet8-w4-8-8", NONE, 3, 5), "resnet8, last batch of 5");
+  },
+});
+
+Deno.test({
+  name: "compiled engine: ResNet option A, PyramidNet basic, bottleneck and ShakeDrop match eager",
+  ignore: !native,
+  fn() {
+    for (
+      const name of [
+        "resnet8-w4-8-8-A",
+        "pyramidnet8-a4",
+        "pyramidnet11-a4-bottleneck",
+        "pyramidnet8-a4-shakedrop0.5",
+      ]
+    ) {
+      assertParity(parity(name, { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 }), name);
+    }
+  },
+});
+
+Deno.test({
+  name: "compiled engine: feature-level CutMix at layers 0–4 mixes as the eager engine",
+  ignore: !native,
+  fn() {
+    const sizes: Record<MixLayer, number> = { 0: 8, 1: 8, 2: 8, 3: 4, 4: 2 };
+    for (const layer of [0, 1, 2, 3, 4] as MixLayer[]) {
+      const augmentation: AugmentationConfig = {
+        kind: "feature-cutmix",
+        numClasses: 4,
+        layer,
+        prob: 1,
+        featureSize: { height: sizes[layer], width: sizes[layer] },
+      };
+      assertParity(parity("resnet8-w4-8-8", augmentation), `resnet8, feature CutMix at ${layer}`);
+      assertParity(
+        parity("pyramidnet8-a4-shakedrop0.5", augmentation),
+        `ShakeDrop, layer ${layer}`,
+      );
+    }
+  },
+});
