@@ -4,7 +4,9 @@
  * tools/backend_env.ts) through lib/backend.ts's `useBackend`, once per kernel, and says where
  * CIFAR is (`CUTMIX_DATA_DIR`, `CUTMIX_CIFAR10_ARCHIVE`, … see tools/data_env.ts), the scale, the
  * runs cache and the reports folder (`CUTMIX_SCALE`, `CUTMIX_RUNS_DIR`, `CUTMIX_REPORTS_DIR`, see
- * tools/experiment_env.ts).
+ * tools/experiment_env.ts), and the train-step engine for runs a notebook has to train itself
+ * (`CUTMIX_ENGINE`, `TF_NUM_INTRAOP_THREADS`, … see tools/engine_env.ts; pass `trainEngine` to
+ * `loadRuns`).
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type {} from "@tensorflow/tfjs";
 import { useBackendFromEnv } from "../tools/backend_env.ts";
 import { cifarLocationFromEnv } from "../tools/data_env.ts";
+import { trainEngineFromEnv } from "../tools/engine_env.ts";
 import { experimentSettingsFromEnv } from "../tools/experiment_env.ts";
 
 /** What `useBackend` loaded for this kernel. */
@@ -23,5 +26,8 @@ export const cifarLocation = cifarLocationFromEnv();
 
 /** The scale this run of the notebook is at, the runs cache it loads from, where results go. */
 export const { scale, runsDir, reportsDir } = experimentSettingsFromEnv();
+
+/** The engine and thread pools for training: spread into `loadRuns`' options. */
+export const trainEngine = trainEngineFromEnv();
 
 export { tf };

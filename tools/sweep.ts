@@ -23,6 +23,7 @@ import { parseScale, type ReproductionScale } from "../lib/experiments/scale.ts"
 import { experimentSettingsFromEnv } from "./experiment_env.ts";
 import { requestedBackend, useBackendFromEnv } from "./backend_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
+import { trainEngineFromEnv } from "./engine_env.ts";
 import { sweepRuns } from "../lib/experiments/run_list.ts";
 import {
   estimateRate,
@@ -558,6 +559,8 @@ async function worker(values: Record<string, unknown>): Promise<number> {
     const result = await trainRun(run.config, {
       runDir,
       cifar: cifarLocationFromEnv(),
+      // The engine and its thread pools (the pool's one-thread workers) from the environment.
+      ...trainEngineFromEnv(),
       retrainCorrupt: Boolean(values["retrain-corrupt"]),
       onProgress: (p) => {
         const now = performance.now();

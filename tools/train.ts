@@ -15,10 +15,12 @@ import type { AugmentationConfig } from "../lib/augment/config.ts";
 import type { MixLayer } from "../lib/augment/types.ts";
 import { parseModelName } from "../lib/models/mod.ts";
 import { configHash, resolveRunConfig, type RunConfigInput } from "../lib/training/config.ts";
+import { defaultEngine, parseEngineKind } from "../lib/training/engine.ts";
 import { trainRun } from "../lib/training/loop.ts";
 import { formatDuration, ProgressDisplay } from "../lib/training/progress.ts";
 import { runDirectory } from "../lib/training/runs.ts";
 import { useBackendFromEnv } from "./backend_env.ts";
+import { trainEngineFromEnv } from "./engine_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
 import { experimentSettingsFromEnv } from "./experiment_env.ts";
 
@@ -57,6 +59,10 @@ Run
   --stop-after-epochs N   stop after N epochs (resume later by running the same command)
   --retrain-corrupt       if the run's checkpoint is damaged, move it aside and train from scratch
   --dry-run               print the resolved config and its run directory, train nothing
+  --engine E              compiled | eager: the train-step engine (default CUTMIX_ENGINE, else
+                          compiled on native TensorFlow, eager on pure JS; not part of the run's
+                          config). The compiled engine's threads come from
+                          TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS.
   -h, --help              this text`;
 
 function numberOption(name: string, value: string | undefined): number | undefined {
@@ -132,6 +138,7 @@ async function main(args: string[]): Promise<number> {
       "stop-after-epochs": { type: "string" },
       "dry-run": { type: "boolean" },
       "retrain-corrupt": { type: "boolean" },
+      engine: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -183,13 +190,19 @@ async function main(args: string[]): Promise<number> {
   }
   const config = resolveRunConfig(input as unknown as RunConfigInput);
   const runDir = runDirectory(config, values["runs-dir"] ?? experimentSettingsFromEnv().runsDir);
+  const fromEnv = trainEngineFromEnv();
+  const engine = parseEngineKind(values.engine, "--engine") ?? fromEnv.engine;
   if (values["dry-run"]) {
     console.error(`run ${configHash(config)} in ${runDir}`);
     console.log(JSON.stringify(config, null, 2));
     return 0;
   }
   const backend = await useBackendFromEnv();
-  console.error(`run ${configHash(config)} in ${runDir} (backend ${backend.name})`);
+  console.error(
+    `run ${configHash(config)} in ${runDir} (backend ${backend.name}, engine ${
+      engine ?? defaultEngine()
+    })`,
+  );
   const display = new ProgressDisplay();
   const result = await trainRun(config, {
     runDir,
@@ -198,6 +211,8 @@ async function main(args: string[]): Promise<number> {
     onEpoch: (m) => display.epoch(m),
     stopAfterEpochs: numberOption("stop-after-epochs", values["stop-after-epochs"]),
     retrainCorrupt: values["retrain-corrupt"],
+    engine,
+    threads: fromEnv.threads,
   });
   display.close();
   result.model.dispose();

@@ -17,7 +17,7 @@ import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import { formatEpoch, formatProgress } from "../training/progress.ts";
 import { type EpochMetrics, type FinalSummary, inspectRunDirectory } from "../training/run_dir.ts";
-import { runDirectory, trainOrLoad } from "../training/runs.ts";
+import { runDirectory, trainOrLoad, type TrainOrLoadOptions } from "../training/runs.ts";
 import type { PlannedRun } from "./run_list.ts";
 
 /** One trained (or cached) model of a notebook. */
@@ -46,6 +46,10 @@ export interface LoadRunsOptions {
   readonly log?: (line: string) => void;
   /** Seconds between progress lines inside an epoch while training (default 30). */
   readonly progressEverySeconds?: number;
+  /** The train-step engine for runs that must be trained (default: lib/training's). */
+  readonly engine?: TrainOrLoadOptions["engine"];
+  /** The compiled engine's thread pools. */
+  readonly threads?: TrainOrLoadOptions["threads"];
 }
 
 /**
@@ -75,6 +79,8 @@ export async function loadRuns(
     const result = await trainOrLoad(run.config, {
       runsDir: options.runsDir,
       cifar: options.cifar,
+      engine: options.engine,
+      threads: options.threads,
       onProgress: (p) => {
         const now = performance.now();
         if (now - lastLine >= every * 1000 && p.step < p.stepsPerEpoch) {

@@ -26,7 +26,7 @@ import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { configHash, resolveRunConfig, type RunConfig, type RunConfigInput } from "./config.ts";
-import { loadFinishedRun, type TrainProgress, trainRun } from "./loop.ts";
+import { loadFinishedRun, type TrainProgress, trainRun, type TrainRunOptions } from "./loop.ts";
 import { type EpochMetrics, type FinalSummary, RunDamagedError } from "./run_dir.ts";
 
 /** Options of {@link trainOrLoad}. */
@@ -43,6 +43,10 @@ export interface TrainOrLoadOptions {
   readonly cifar?: CifarLocation;
   /** Retrain a run whose files are damaged instead of throwing (see {@link RunDamagedError}). */
   readonly retrainCorrupt?: boolean;
+  /** The train-step engine, when it trains (see {@link TrainRunOptions.engine}). */
+  readonly engine?: TrainRunOptions["engine"];
+  /** The compiled engine's thread pools (see {@link TrainRunOptions.threads}). */
+  readonly threads?: TrainRunOptions["threads"];
 }
 
 /** A finished run; the caller disposes `model`. */
@@ -91,6 +95,8 @@ export async function trainOrLoad(
     onProgress: options.onProgress,
     onEpoch: options.onEpoch,
     retrainCorrupt: options.retrainCorrupt,
+    engine: options.engine,
+    threads: options.threads,
   });
   return {
     model: result.model,
