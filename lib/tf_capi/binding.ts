@@ -104,20 +104,26 @@ let opened: CApi | { error: string } | undefined;
 export function openCApi(): CApi | { error: string } {
   if (opened !== undefined) return opened;
   const path = nativeLibraryPath();
-  if (path === undefined) {
-    opened = { error: "native TensorFlow is not loaded (pure-JS backend), so no C API to open" };
-    return opened;
-  }
+  opened = path === undefined
+    ? { error: "native TensorFlow is not loaded (pure-JS backend), so there is no C API to open" }
+    : openCApiAt(path);
+  return opened;
+}
+
+/**
+ * Opens the C API in the library at `path` (not cached; {@link openCApi} is what lib/ uses).
+ * Returns `{ error }` naming the path and the reason if the file or one of the symbols is missing.
+ */
+export function openCApiAt(path: string): CApi | { error: string } {
   try {
     const library = Deno.dlopen(path, SYMBOLS);
     const version = Deno.UnsafePointerView.getCString(library.symbols.TF_Version()!);
     // Never closed: tfjs-node holds the same library, and handles made here outlive any scope.
-    opened = { symbols: library.symbols, version, path };
+    return { symbols: library.symbols, version, path };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    opened = { error: `TensorFlow's C API could not be opened from ${path}: ${message}` };
+    return { error: `TensorFlow's C API could not be opened from ${path}: ${message}` };
   }
-  return opened;
 }
 
 /** {@link openCApi}, throwing its reason. */

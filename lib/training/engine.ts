@@ -45,7 +45,7 @@ import { currentBackend } from "../backend.ts";
 import type { AugmentedBatch, MixLayer } from "../augment/types.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { Random } from "../random.ts";
-import { openCApi } from "../tf_capi/binding.ts";
+import { type CApi, openCApi } from "../tf_capi/binding.ts";
 import type { SessionThreads } from "../tf_capi/session.ts";
 import type { StoredTensor } from "./checkpoint.ts";
 import { CompiledTrainEngine } from "./compiled.ts";
@@ -96,6 +96,8 @@ export interface TrainEngineOptions {
   readonly threads?: SessionThreads;
   /** Where the fallback warning goes (default `console.warn`). */
   readonly warn?: (message: string) => void;
+  /** The C API to build on (default lib/tf_capi's `openCApi()`: the library tfjs-node loaded). */
+  readonly api?: CApi | { readonly error: string };
 }
 
 /**
@@ -134,7 +136,7 @@ export function createTrainEngine(
     throw new Error(`options.engine must be one of ${ENGINE_KINDS.join(", ")}, got "${kind}"`);
   }
   if (kind === "eager") return new EagerTrainEngine(model, sgd);
-  const api = openCApi();
+  const api = options.api ?? openCApi();
   if ("error" in api) {
     const reason = `the compiled engine needs TensorFlow's C API: ${api.error}`;
     (options.warn ?? console.warn)(

@@ -7,7 +7,9 @@ import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import type { ImageClassifier } from "../../lib/models/model.ts";
 import { Random } from "../../lib/random.ts";
 import { openCApi } from "../../lib/tf_capi/binding.ts";
-import { createTrainEngine, type TrainEngine } from "../../lib/training/engine.ts";
+import { GraphLayerOps } from "../../lib/models/graph_ops.ts";
+import type { Output } from "../../lib/tf_capi/graph.ts";
+import { createTrainEngine, parseEngineKind, type TrainEngine } from "../../lib/training/engine.ts";
 
 const capi = openCApi();
 const native = !("error" in capi);
@@ -197,5 +199,124 @@ Deno.test({
         `ShakeDrop, layer ${layer}`,
       );
     }
+  },
+});
+
+Deno.test("createTrainEngine: without the C API it warns why and trains on the eager engine", () => {
+  const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
+  const warnings: string[] = [];
+  const engine = createTrainEngine(model, SGD_OPTIONS, {
+    engine: "compiled",
+    imageShape: [SIZE, SIZE, 3],
+    api: { error: "no libtensorflow here" },
+    warn: (message) => warnings.push(message),
+  });
+  try {
+    assert.equal(engine.kind, "eager");
+    assert.match(engine.fallbackReason!, /no libtensorflow here/);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /compiled engine needs TensorFlow's C API: no libtensorflow here/);
+    assert.match(warnings[0], /eager engine/);
+    assert.throws(
+      () =>
+        createTrainEngine(model, SGD_OPTIONS, { engine: "fast" as "eager", imageShape: [8, 8, 3] }),
+      /options\.engine must be one of compiled, eager, got "fast"/,
+    );
+    assert.equal(parseEngineKind(" Eager ", "--engine"), "eager");
+    assert.equal(parseEngineKind("", "--engine"), undefined);
+    assert.throws(() => parseEngineKind("jit", "CUTMIX_ENGINE"), /CUTMIX_ENGINE must be one of/);
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+});
+
+Deno.test({
+  name: "compiled engine: an op without a gradient fails when the engine is made, naming the op",
+  ignore: !native,
+  fn() {
+    const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
+    // The same model with one graph op TensorFlow cannot differentiate before the classifier.
+    const broken: ImageClassifier = {
+      ...model,
+      apply(ops, images) {
+        const out = model.apply(ops, images);
+        if (!(ops instanceof GraphLayerOps)) return out;
+        const g = ops.graph;
+        const logits = g.node("Cumprod", [out.logits as Output, g.constant([1], [], "int32")], {
+          T: { type: "float32" },
+          Tidx: { type: "int32" },
+        });
+        return { logits: logits as typeof out.logits, featuresNHWC: out.featuresNHWC };
+      },
+    };
+    try {
+      assert.throws(
+        () => createTrainEngine(broken, SGD_OPTIONS, { engine: "compiled", imageShape: [8, 8, 3] }),
+        /No gradient defined for op: Cumprod/,
+      );
+    } finally {
+      model.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "compiled engine: state round-trips through the model and the optimizer state; no leaks",
+  ignore: !native,
+  fn() {
+    const spec = parseModelName("resnet8-w4-8-8", 4);
+    const model = createModel(spec, 1);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) {
+      createTrainEngine(model, SGD_OPTIONS, { engine: "compiled", imageShape: [SIZE, SIZE, 3] })
+        .dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, "making and disposing engines keeps no tensors");
+    const engine = createTrainEngine(model, SGD_OPTIONS, {
+      engine: "compiled",
+      imageShape: [SIZE, SIZE, 3],
+    });
+    const initial = values(model);
+    for (const batch of batches(NONE, 2)) engine.step(batch, 0.1, new Random(0));
+    assert.equal(tf.memory().numTensors, before, "steps keep no tensors");
+    // The model's variables change only when synced.
+    assert.deepEqual(values(model), initial);
+    engine.syncToModel();
+    const trained = values(model);
+    assert.notDeepEqual(trained, initial);
+    const momentum = engine.optimizerState();
+    assert.deepEqual([...momentum.keys()], [...model.parameters.trainable.keys()]);
+    // A second engine loaded from the model and the saved momentum continues identically.
+    const copy = createModel(spec, 2);
+    for (const [name, v] of copy.parameters.all()) {
+      v.assign(tf.tensor(trained.get(name)!, v.shape));
+    }
+    const resumed = createTrainEngine(copy, SGD_OPTIONS, {
+      engine: "compiled",
+      imageShape: [SIZE, SIZE, 3],
+    });
+    resumed.loadOptimizerState(momentum);
+    try {
+      for (const batch of batches(NONE, 1)) {
+        assert.equal(
+          resumed.step(batch, 0.1, new Random(0)),
+          engine.step(batch, 0.1, new Random(0)),
+        );
+      }
+      engine.syncToModel();
+      resumed.syncToModel();
+      assert.deepEqual(values(copy), values(model));
+      assert.throws(
+        () => resumed.loadOptimizerState(new Map()),
+        /no saved momentum for "stem\.conv\.kernel"/,
+      );
+    } finally {
+      engine.dispose();
+      resumed.dispose();
+      copy.dispose();
+      model.dispose();
+    }
+    assert.throws(() => engine.syncToModel(), /used after dispose/);
   },
 });
