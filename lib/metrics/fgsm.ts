@@ -31,6 +31,9 @@ import {
 } from "./types.ts";
 import { checkNumber, checkRank } from "../_validate.ts";
 
+/** ∇_x Σ_n CE(f(x_n), y_n) for images `[N, H, W, C]` and int32 labels `[N]`; a new tensor. */
+export type InputGradient = (imagesNHWC: Tensor4D, labels: Tensor) => Tensor;
+
 /** The paper's perturbation size: 8/255 on [0, 1] pixels. */
 export const DEFAULT_FGSM_EPSILON = 8 / 255;
 
@@ -39,12 +42,16 @@ export const DEFAULT_FGSM_EPSILON = 8 / 255;
  * The caller disposes the result; `imagesNHWC` is not changed.
  *
  * @param epsilon ε ∈ [0, 1]; default 8/255.
+ * @param inputGradient computes ∇_x Σ_n CE(f(x_n), y_n) itself (a compiled model,
+ *   lib/models/compiled.ts, which tfjs cannot differentiate through); default: `tf.grad` of
+ *   `predictLogits`.
  */
 export function fgsmAttack(
   predictLogits: PredictLogits,
   imagesNHWC: Tensor4D,
   labels: Labels,
   epsilon: number = DEFAULT_FGSM_EPSILON,
+  inputGradient?: InputGradient,
 ): Tensor4D {
   checkRank(imagesNHWC.shape, "imagesNHWC", 4);
   checkNumber(epsilon, "epsilon", 0, 1);
@@ -56,7 +63,9 @@ export function fgsmAttack(
       const oneHot = tf.oneHot(y, logits.shape[1]);
       return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits))));
     };
-    const gradient = tf.grad(loss)(imagesNHWC);
+    const gradient = inputGradient !== undefined
+      ? inputGradient(imagesNHWC, y)
+      : tf.grad(loss)(imagesNHWC);
     return tf.clipByValue(tf.add(imagesNHWC, tf.mul(tf.sign(gradient), epsilon)), 0, 1) as Tensor4D;
   });
 }
@@ -65,6 +74,8 @@ export function fgsmAttack(
 export interface FgsmOptions {
   /** ε ∈ [0, 1] on [0, 1] pixels. Default 8/255. */
   readonly epsilon?: number;
+  /** The input gradient, when the model computes it itself (see {@link fgsmAttack}). */
+  readonly inputGradient?: InputGradient;
 }
 
 /** Top-1 accuracy before and under the attack. */
@@ -92,7 +103,13 @@ export async function evaluateFgsm(
   let count = 0, cleanWrong = 0, adversarialWrong = 0;
   for await (const batch of batches) {
     const [clean, adversarial] = tf.tidy(() => {
-      const adversarialImages = fgsmAttack(predictLogits, batch.imagesNHWC, batch.labels, epsilon);
+      const adversarialImages = fgsmAttack(
+        predictLogits,
+        batch.imagesNHWC,
+        batch.labels,
+        epsilon,
+        options.inputGradient,
+      );
       return [predictLogits(batch.imagesNHWC), predictLogits(adversarialImages)];
     });
     try {

@@ -43,7 +43,7 @@
  * ```
  * @module
  */
-import type { Variable } from "@tensorflow/tfjs-core";
+import type { Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import type { AugmentedBatch, MixLayer } from "../augment/types.ts";
 import {
@@ -52,6 +52,7 @@ import {
   type GraphVariable,
   ModelGraphVariables,
 } from "../models/graph_ops.ts";
+import { CompiledInference } from "../models/compiled.ts";
 import { shakeDropGates } from "../models/layers.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { Random } from "../random.ts";
@@ -89,6 +90,7 @@ export class CompiledTrainEngine implements TrainEngine {
   readonly #inputs: { images: Output; targets: Output; lr: Output };
   readonly #loss: Output;
   readonly #train: Operation;
+  #inference?: CompiledInference;
   #disposed = false;
 
   constructor(model: ImageClassifier, sgd: SGDOptions, options: CompiledEngineOptions) {
@@ -257,6 +259,19 @@ export class CompiledTrainEngine implements TrainEngine {
     const store = this.#model.parameters;
     return (store.trainable.get(v.name) ?? store.buffers.get(v.name))!;
   }
+
+  /** Evaluation-mode logits from the session's variables (the graph is built on first use). */
+  readonly logits = (imagesNHWC: Tensor4D): Tensor2D => {
+    this.#check();
+    this.#inference ??= new CompiledInference(
+      this.#graph,
+      this.#session,
+      this.#variables,
+      this.#model,
+      this.#imageShape,
+    );
+    return this.#inference.logits(imagesNHWC);
+  };
 
   syncToModel(): void {
     this.#check();

@@ -39,7 +39,7 @@
  * ```
  * @module
  */
-import type { Tensor } from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { currentBackend } from "../backend.ts";
 import type { AugmentedBatch, MixLayer } from "../augment/types.ts";
@@ -80,6 +80,12 @@ export interface TrainEngine {
   optimizerState(): Map<string, StoredTensor>;
   /** Restores momentum buffers saved by {@link optimizerState}. */
   loadOptimizerState(values: Map<string, StoredTensor>): void;
+  /**
+   * Evaluation-mode logits on the engine's current parameters, when the engine computes them
+   * itself (compiled: its own graph and variables, no copy); absent on the eager engine, whose
+   * parameters are the model's (use `model.forward`). The caller owns the result.
+   */
+  readonly logits?: (imagesNHWC: Tensor4D) => Tensor2D;
   /** Frees what the engine holds (not the model). */
   dispose(): void;
 }

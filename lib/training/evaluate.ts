@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { Tensor1D } from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { datasetSize, type ImageDataset } from "../data/dataset.ts";
 import { evalBatches } from "../data/pipeline.ts";
@@ -32,11 +32,16 @@ export interface Evaluation {
   readonly top5Error: number;
 }
 
-/** Evaluates `model` on every image of `dataset`, `batchSize` at a time. */
+/**
+ * Evaluates `model` on every image of `dataset`, `batchSize` at a time. `logitsOf` computes the
+ * evaluation-mode logits instead of `model.forward` (the compiled engine's own graph, on its
+ * current parameters); the caller owns what it returns.
+ */
 export function evaluateClassifier(
   model: ImageClassifier,
   dataset: ImageDataset,
   batchSize: number,
+  logitsOf?: (imagesNHWC: Tensor4D) => Tensor2D,
 ): Evaluation {
   const count = datasetSize(dataset);
   if (count === 0) throw new Error(`dataset ${dataset.name} is empty`);
@@ -46,8 +51,13 @@ export function evaluateClassifier(
   let wrong5 = 0;
   for (const batch of evalBatches(dataset, batchSize)) {
     try {
-      const { logits, featuresNHWC } = model.forward(batch.imagesNHWC, { training: false });
-      featuresNHWC.dispose();
+      let logits: Tensor2D;
+      if (logitsOf !== undefined) logits = logitsOf(batch.imagesNHWC);
+      else {
+        const out = model.forward(batch.imagesNHWC, { training: false });
+        out.featuresNHWC.dispose();
+        logits = out.logits;
+      }
       const lossTotal = tf.tidy(() => {
         const picked = tf.gather(tf.logSoftmax(logits), batch.labels as Tensor1D, 1, 1);
         return tf.neg(tf.sum(picked));

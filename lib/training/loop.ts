@@ -274,10 +274,11 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
       const evaluate = done % config.evalEvery === 0 || done === config.epochs;
       const checkpoint = done % config.checkpointEvery === 0 || done === config.epochs ||
         done === stopAt;
-      // Evaluation, checkpoints and the model returned read the model's tfjs variables.
-      if (evaluate || checkpoint) engine.syncToModel();
+      // Checkpoints and the model returned read the model's tfjs variables; evaluation runs on
+      // the engine's own (engine.logits) when it has them.
+      if (checkpoint || (evaluate && engine.logits === undefined)) engine.syncToModel();
       const evaluation = evaluate
-        ? evaluateClassifier(model, test, config.evalBatchSize)
+        ? evaluateClassifier(model, test, config.evalBatchSize, engine.logits)
         : undefined;
       if (evaluation) lastEvaluation = evaluation;
       const line: EpochMetrics = {
@@ -306,7 +307,7 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
       trainImages: datasetSize(train),
       testImages: datasetSize(test),
       test: lastEvaluation ??
-        evaluateClassifier(model, test, config.evalBatchSize),
+        evaluateClassifier(model, test, config.evalBatchSize, engine.logits),
       trainSeconds: metrics.reduce((s, m) => s + m.seconds, 0),
       backend: tf.getBackend(),
       finishedAt: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import "../../lib/backend.ts";
+import "../_backend.ts";
 import { openCApi, openCApiAt } from "../../lib/tf_capi/binding.ts";
 import { Graph } from "../../lib/tf_capi/graph.ts";
 import { configProto, Session } from "../../lib/tf_capi/session.ts";

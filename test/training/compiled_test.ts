@@ -285,6 +285,16 @@ Deno.test({
     engine.syncToModel();
     const trained = values(model);
     assert.notDeepEqual(trained, initial);
+    // Its evaluation-mode logits are the model's, from the session's own variables.
+    const probe = tf.randomUniform([5, SIZE, SIZE, 3], 0, 1, "float32", 9) as Tensor4D;
+    const eagerOut = model.forward(probe, { training: false });
+    const compiledLogits = engine.logits!(probe);
+    const gap = tf.tidy(() =>
+      tf.max(tf.abs(tf.sub(compiledLogits, eagerOut.logits))).dataSync()[0] /
+      tf.max(tf.abs(eagerOut.logits)).dataSync()[0]
+    );
+    assert.ok(gap < 1e-5, `evaluation logits differ by ${gap} of their scale`);
+    tf.dispose([probe, eagerOut.logits, eagerOut.featuresNHWC, compiledLogits]);
     const momentum = engine.optimizerState();
     assert.deepEqual([...momentum.keys()], [...model.parameters.trainable.keys()]);
     // A second engine loaded from the model and the saved momentum continues identically.
