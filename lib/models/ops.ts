@@ -15,13 +15,15 @@
  *
  * @example
  * ```ts
+ * import type { Tensor4D } from "@tensorflow/tfjs-core";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { createModel } from "./mod.ts";
  * import { eagerLayerOps } from "./ops.ts";
  * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
- * const { logits } = tf.tidy(() => model.apply(eagerLayerOps({ training: false }), tf.zeros([1, 8, 8, 3])));
+ * const images = tf.zeros([1, 8, 8, 3]) as Tensor4D;
+ * const logits = tf.tidy(() => model.apply(eagerLayerOps({ training: false }), images).logits);
  * console.log(logits.shape); // [1, 10]
- * logits.dispose();
+ * tf.dispose([logits, images]);
  * model.dispose();
  * ```
  * @module
