@@ -12,9 +12,11 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { compileClassifier } from "./compiled.ts";
  * import { createModel } from "./mod.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
  * const compiled = compileClassifier(model, { imageShape: [32, 32, 3] });
  * const { logits, featuresNHWC } = compiled.forward(tf.zeros([2, 32, 32, 3]));

@@ -23,9 +23,11 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import { Graph } from "../tf_capi/graph.ts";
  * import { GraphLayerOps, ModelGraphVariables } from "./graph_ops.ts";
  * import { createModel } from "./mod.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
  * const graph = new Graph();
  * const variables = new ModelGraphVariables(graph, model.parameters);

@@ -15,7 +15,9 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import { openCApi } from "./binding.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const api = openCApi();
  * console.log("error" in api ? api.error : api.version); // e.g. "2.21.0"
  * ```

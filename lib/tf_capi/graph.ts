@@ -10,7 +10,9 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import { Graph } from "./graph.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const graph = new Graph();
  * const x = graph.placeholder("float32", [-1, 3]);
  * const y = graph.node("Square", [x], { T: { type: "float32" } });

@@ -8,8 +8,10 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import { Graph } from "./graph.ts";
  * import { Session } from "./session.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const graph = new Graph();
  * const x = graph.placeholder("float32", [2]);
  * const y = graph.node("Mul", [x, x], { T: { type: "float32" } });

@@ -23,12 +23,14 @@
  *
  * @example
  * ```ts
+ * import { useBackend } from "../backend.ts";
  * import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { createModel } from "../models/mod.ts";
  * import { Random } from "../random.ts";
  * import { requireCApi } from "../tf_capi/binding.ts";
  * import { CompiledTrainEngine } from "./compiled.ts";
+ * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
  * const engine = new CompiledTrainEngine(model, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, {
  *   api: requireCApi(),
