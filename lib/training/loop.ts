@@ -29,7 +29,6 @@ import type { Variable } from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { createBatchAugmentation } from "../augment/config.ts";
-import type { AugmentedBatch } from "../augment/types.ts";
 import { type CifarLocation, loadCifar } from "../data/cifar.ts";
 import { datasetSize, type ImageDataset } from "../data/dataset.ts";
 import { numBatches, trainBatches } from "../data/pipeline.ts";
