@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { testWhen } from "../_skip.ts";
 import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import { tf } from "../_backend.ts";
 import { fgsmAttack } from "../../lib/metrics/fgsm.ts";
@@ -7,6 +8,8 @@ import { createModel, parseModelName } from "../../lib/models/mod.ts";
 import { openCApi } from "../../lib/tf_capi/binding.ts";
 
 const native = !("error" in openCApi());
+const NO_CAPI =
+  "TensorFlow's C API is not available (the compiled engine needs native TensorFlow: ./run setup)";
 
 /** max |a − b| / max |b|. */
 function relative(a: Tensor, b: Tensor): number {
@@ -15,9 +18,8 @@ function relative(a: Tensor, b: Tensor): number {
   );
 }
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled inference: logits, feature map and input gradient as the eager model's",
-  ignore: !native,
   fn() {
     const before = tf.memory().numTensors;
     for (const name of ["resnet8-w4-8-8", "pyramidnet11-a4-bottleneck-shakedrop0.5"]) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { testWhen } from "../_skip.ts";
 import { dirname, join } from "node:path";
 import "../_backend.ts";
 import { openCApi, openCApiAt } from "../../lib/tf_capi/binding.ts";
@@ -7,6 +8,8 @@ import { configProto, Session } from "../../lib/tf_capi/session.ts";
 
 const api = openCApi();
 const native = !("error" in api);
+const NO_CAPI =
+  "TensorFlow's C API is not available (the compiled engine needs native TensorFlow: ./run setup)";
 const F = { type: "float32" } as const;
 
 Deno.test("configProto: ConfigProto fields 2 and 5 as varints, zeros omitted, bad counts named", () => {
@@ -18,9 +21,8 @@ Deno.test("configProto: ConfigProto fields 2 and 5 as varints, zeros omitted, ba
   assert.throws(() => configProto({ interOp: 1.5 }), /threads\.interOp .* got 1\.5/);
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "graph and session: exact values and gradients, shapes with an unknown batch, one thread",
-  ignore: !native,
   fn() {
     const graph = new Graph();
     const session = new Session(graph, { intraOp: 1, interOp: 1 });
@@ -52,9 +54,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "graph: an unknown op and an op without a C++ gradient fail while building, named",
-  ignore: !native,
   fn() {
     const graph = new Graph();
     try {
@@ -76,9 +77,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "openCApiAt: a missing file or a library without the C API gives a reason, not a throw",
-  ignore: !native,
   fn() {
     const missing = openCApiAt("/nonexistent/libtensorflow.so");
     assert.ok("error" in missing && missing.error.includes("/nonexistent/libtensorflow.so"));

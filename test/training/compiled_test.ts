@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { testWhen } from "../_skip.ts";
 import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import { tf } from "../_backend.ts";
 import { type AugmentationConfig, createBatchAugmentation } from "../../lib/augment/config.ts";
@@ -13,6 +14,8 @@ import { createTrainEngine, parseEngineKind, type TrainEngine } from "../../lib/
 
 const capi = openCApi();
 const native = !("error" in capi);
+const NO_CAPI =
+  "TensorFlow's C API is not available (the compiled engine needs native TensorFlow: ./run setup)";
 const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
 const SIZE = 8;
 const BATCH = 12;
@@ -139,9 +142,8 @@ function assertParity(result: Parity, label: string): void {
 
 const NONE: AugmentationConfig = { kind: "none", numClasses: 4 };
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: ResNet (option B) trains as the eager engine, for each augmentation",
-  ignore: !native,
   fn() {
     const augmentations: AugmentationConfig[] = [
       NONE,
@@ -155,17 +157,15 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: a smaller last batch runs the same graph",
-  ignore: !native,
   fn() {
     assertParity(parity("resnet8-w4-8-8", NONE, 3, 5), "resnet8, last batch of 5");
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: ResNet option A, PyramidNet basic, bottleneck and ShakeDrop match eager",
-  ignore: !native,
   fn() {
     for (
       const name of [
@@ -180,9 +180,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: feature-level CutMix at layers 0–4 mixes as the eager engine",
-  ignore: !native,
   fn() {
     const sizes: Record<MixLayer, number> = { 0: 8, 1: 8, 2: 8, 3: 4, 4: 2 };
     for (const layer of [0, 1, 2, 3, 4] as MixLayer[]) {
@@ -231,9 +230,8 @@ Deno.test("createTrainEngine: without the C API it warns why and trains on the e
   }
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: an op without a gradient fails when the engine is made, naming the op",
-  ignore: !native,
   fn() {
     const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
     // The same model with one graph op TensorFlow cannot differentiate before the classifier.
@@ -261,9 +259,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testWhen(native, NO_CAPI, {
   name: "compiled engine: state round-trips through the model and the optimizer state; no leaks",
-  ignore: !native,
   fn() {
     const spec = parseModelName("resnet8-w4-8-8", 4);
     const model = createModel(spec, 1);
