@@ -37,6 +37,7 @@
  * ```
  * @module
  */
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import nodeUtil from "node:util";
@@ -291,17 +292,17 @@ export function requireBackend(): Readonly<BackendInfo> {
 /**
  * The file of TensorFlow's C library that the native backend loaded, so lib/tf_capi opens the
  * very same library (one runtime, one op registry); undefined when no native backend was loaded
- * by {@link useBackend} or the file cannot be found. On Linux it is read from the process's own
- * mappings (whatever layout setup built: the official download's libtensorflow.so.2 or the pip
+ * by {@link useBackend} or the file cannot be found (node: APIs only: this module is in the npm
+ * build). On Linux it is read from the process's own mappings (whatever layout setup built: the official download's libtensorflow.so.2 or the pip
  * wheel's libtensorflow_cc.so.2); elsewhere it is the `deps/lib/libtensorflow.so` of the
  * tfjs-node package that loaded.
  */
 export function nativeLibraryPath(): string | undefined {
   const info = currentBackend();
   if (info === undefined || !info.native) return undefined;
-  if (Deno.build.os === "linux") {
+  if (process.platform === "linux") {
     try {
-      const maps = Deno.readTextFileSync("/proc/self/maps");
+      const maps = readFileSync("/proc/self/maps", "utf8");
       for (const line of maps.split("\n")) {
         const path = line.split(/\s+/)[5];
         if (path !== undefined && /\/libtensorflow(_cc)?\.so[.\d]*$/.test(path)) return path;
@@ -313,7 +314,7 @@ export function nativeLibraryPath(): string | undefined {
   try {
     const entry = createRequire(import.meta.url).resolve(info.packageName);
     const path = join(dirname(entry), "..", "deps", "lib", "libtensorflow.so");
-    Deno.statSync(path);
+    statSync(path);
     return path;
   } catch {
     return undefined;

@@ -20,7 +20,8 @@ import {
 } from "./pyramidnet.ts";
 import { createResNet, type ResNetOptions, resolveResNetOptions } from "./resnet.ts";
 
-export type { ForwardOptions, ForwardResult, ImageClassifier } from "./model.ts";
+export type { ForwardOptions, ForwardResult, ImageClassifier, ModelOutputs } from "./model.ts";
+export { eagerLayerOps, type LayerOps } from "./ops.ts";
 export { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 export type { PyramidNetOptions } from "./pyramidnet.ts";
 export type { ResNetOptions } from "./resnet.ts";

@@ -5,6 +5,9 @@
  * - {@link trainOrLoad}: the trained model of a config, from `runs/<hash>/` or trained (resumable);
  * - {@link trainRun}: the loop itself, in a directory of your choice;
  * - {@link RunDirectory}: a run's files (config, lock, checkpoint, metrics, final);
+ * - {@link createTrainEngine}: the train-step engines, compiled (one TensorFlow graph per step,
+ *   through TensorFlow's C API: Deno only) or eager (tfjs, the reference), behind one interface;
+ *   {@link compileClassifier}: a model's evaluation pass compiled the same way;
  * - {@link createTrainStep}, {@link SGD}, {@link learningRate}, {@link softTargetCrossEntropy}:
  *   the pieces, for custom loops and benchmarks;
  * - {@link ProgressDisplay}: the terminal / log progress display.
@@ -90,3 +93,19 @@ export {
   type ProgressDisplayOptions,
 } from "./progress.ts";
 export { softTargetCrossEntropy } from "./loss.ts";
+export {
+  createTrainEngine,
+  defaultEngine,
+  EagerTrainEngine,
+  ENGINE_KINDS,
+  type EngineKind,
+  parseEngineKind,
+  type TrainEngine,
+  type TrainEngineOptions,
+} from "./engine.ts";
+export { type CompiledEngineOptions, CompiledTrainEngine } from "./compiled.ts";
+export {
+  compileClassifier,
+  type CompileClassifierOptions,
+  type CompiledClassifier,
+} from "../models/compiled.ts";
