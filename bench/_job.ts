@@ -1,6 +1,6 @@
 /**
  * The protocol between `deno task bench` and its worker processes (bench/worker.ts for lib,
- * bench/pytorch_reference.py for PyTorch, experiments such as bench/experiments/graph_step_capi.ts):
+ * bench/pytorch_reference.py for PyTorch):
  * the parent passes a {@link Job} as JSON in the first argument; the worker prints one line
  * `RESULT <json JobResult>`, or `FAILED <reason>` and exits non-zero when it cannot do the job
  * (torch.compile without a working compiler, an engine lib does not have).

@@ -21,7 +21,7 @@ export const SECTIONS = [
 export type Section = typeof SECTIONS[number];
 
 /** The engines lib's variants run unless `--engine` says otherwise. */
-export const DEFAULT_ENGINES: readonly Engine[] = ["eager"];
+export const DEFAULT_ENGINES: readonly Engine[] = ["compiled", "eager"];
 
 /** The bench's options. */
 export interface Options {

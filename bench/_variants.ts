@@ -4,7 +4,6 @@
  * worker protocol (bench/_job.ts); and the environment each worker gets.
  * @module
  */
-import { join } from "node:path";
 import type { Engine, TorchConfig } from "./_job.ts";
 
 /** One way of running a model. */
@@ -80,18 +79,7 @@ export const LIB_SWITCH_VARIANTS: readonly Variant[] = [
   },
 ];
 
-/**
- * The "one graph per step" spike: ResNet-20 training only. It stands in for lib's compiled
- * engine until lib has one, so every machine measures that lever beside lib and PyTorch.
- */
-export const GRAPH_SPIKE: Variant = {
-  id: "graph-spike",
-  label: "experiment, not lib: one TF graph per step (bench/experiments/graph_step_capi.ts)",
-  kind: "script",
-  script: join("experiments", "graph_step_capi.ts"),
-};
-
-/** Whether `variant` can run `model`'s `task` (the spike builds ResNet-20 training only). */
+/** Whether `variant` can run `model`'s `task` (a script variant may build fewer). */
 export function variantRuns(variant: Variant, model: string, task: string): boolean {
   return variant.kind !== "script" || (model === "resnet20" && task === "train");
 }

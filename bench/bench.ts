@@ -29,7 +29,6 @@ import { type Case, measureModels } from "./_sections/models.ts";
 import { measurePaired } from "./_sections/paired.ts";
 import { measureProfiles } from "./_sections/profile.ts";
 import {
-  GRAPH_SPIKE,
   LIB_SWITCH_VARIANTS,
   libVariant,
   TORCH_VARIANTS,
@@ -125,14 +124,14 @@ async function main(): Promise<void> {
   }
   if (section("train")) {
     console.log("Training throughput…");
-    const variants = [...torchVariants, ...LIB_SWITCH_VARIANTS, ...libVariants, GRAPH_SPIKE];
+    const variants = [...torchVariants, ...LIB_SWITCH_VARIANTS, ...libVariants];
     results.train = withRatiosToBestTorch(
       await measureModels("train", trainCases(options), variants, ctx),
     );
   }
   if (section("paired")) {
     console.log("Paired training runs…");
-    const variants = [...torchVariants, ...libVariants, LIB_SWITCH_VARIANTS[1], GRAPH_SPIKE]
+    const variants = [...torchVariants, ...libVariants, LIB_SWITCH_VARIANTS[1]]
       .filter((v) => variantRuns(v, first, "train"));
     results.paired = [];
     for (const batch of options.batches ?? [64, 128]) {
@@ -158,7 +157,7 @@ async function main(): Promise<void> {
   if (section("concurrent")) {
     const k = options.processes;
     console.log(`Concurrent training: ${k} one-thread processes against one with ${cores} cores…`);
-    const variants: Variant[] = [...torchVariants, ...libVariants, GRAPH_SPIKE]
+    const variants: Variant[] = [...torchVariants, ...libVariants]
       .filter((v) => variantRuns(v, first, "train"));
     results.concurrent = await measureConcurrent(first, options.batches?.[0] ?? 64, variants, ctx);
   }
@@ -198,11 +197,7 @@ async function main(): Promise<void> {
     options.models.includes(t.model) && section(t.section) &&
     (options.batches === undefined || options.batches.includes(t.batch))
   );
-  results.targets = [
-    ...libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets })),
-    // The compiled engine's stand-in until lib has one (ResNet-20 training only).
-    ...evaluateTargets(measured, GRAPH_SPIKE.id, { onlyMeasured: true, targets }),
-  ];
+  results.targets = libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets }));
   results.loadAverageAtEnd = await loadAverage();
   const markdown = renderResults(results);
   console.log("\n" + markdown + "\n");

@@ -14,8 +14,9 @@ import { backendInfo, tf } from "./_backend.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../lib/models/mod.ts";
 import { fusedKernelsActive } from "../lib/native_kernels.ts";
 import { Random } from "../lib/random.ts";
-import { createTrainStep, type TrainStep } from "../lib/training/loop.ts";
-import { SGD } from "../lib/training/optimizer.ts";
+import { compileClassifier } from "../lib/models/compiled.ts";
+import { createTrainEngine, type TrainEngine } from "../lib/training/engine.ts";
+import { trainEngineFromEnv } from "../tools/engine_env.ts";
 import type { Engine, GemmJob, GemmResult, Job, JobResult } from "./_job.ts";
 import { modelFlops } from "./flops.ts";
 import { median } from "./stats.ts";
@@ -25,33 +26,46 @@ import { timedRuns } from "./worker_io.ts";
 const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 const LEARNING_RATE = 0.1;
 
-/** Why `engine` cannot run here yet (undefined when it can). */
-function missingEngine(engine: Engine): string | undefined {
-  return engine === "compiled"
-    ? 'engine "compiled": lib exports no compiled engine yet (the graph-spike variant, ' +
-      "bench/experiments/graph_step_capi.ts, stands in for its training step)"
-    : undefined;
-}
+/** The compiled engine's session threads: the process's `TF_NUM_*_THREADS`, as for tfjs-node. */
+const THREADS = trainEngineFromEnv().threads;
+const IMAGE_SHAPE = [32, 32, 3] as const;
 
-/**
- * lib's training step for `engine`. The compiled engine is not in lib yet; until it is,
- * bench/experiments/graph_step_capi.ts (the bench's `graph-spike` variant) stands in for it.
- */
-function libTrainStep(model: ImageClassifier, sgd: SGD, engine: Engine): TrainStep {
-  const missing = missingEngine(engine);
-  if (missing !== undefined) throw new Error(missing);
-  return createTrainStep(model, sgd);
+/** lib's training engine of kind `engine` (lib/training/engine.ts); the caller disposes it. */
+function libTrainEngine(model: ImageClassifier, engine: Engine): TrainEngine {
+  const made = createTrainEngine(model, SGD_OPTIONS, {
+    engine,
+    imageShape: IMAGE_SHAPE,
+    threads: THREADS,
+  });
+  if (made.kind !== engine) throw new Error(`engine "${engine}" fell back: ${made.fallbackReason}`);
+  return made;
 }
 
 /** lib's evaluation-mode forward for `engine`; returns one logit (read back: the work is done). */
-function libInferStep(model: ImageClassifier, engine: Engine): (images: Tensor4D) => number {
-  const missing = missingEngine(engine);
-  if (missing !== undefined) throw new Error(missing);
-  return (images) => {
-    const { logits, featuresNHWC } = model.forward(images, { training: false });
-    const first = logits.dataSync()[0];
-    tf.dispose([logits, featuresNHWC]);
-    return first;
+function libInferStep(
+  model: ImageClassifier,
+  engine: Engine,
+): { infer: (images: Tensor4D) => number; dispose: () => void } {
+  if (engine === "compiled") {
+    const compiled = compileClassifier(model, { imageShape: IMAGE_SHAPE, threads: THREADS });
+    return {
+      infer: (images) => {
+        const logits = compiled.logits(images);
+        const first = logits.dataSync()[0];
+        logits.dispose();
+        return first;
+      },
+      dispose: () => compiled.dispose(),
+    };
+  }
+  return {
+    infer: (images) => {
+      const { logits, featuresNHWC } = model.forward(images, { training: false });
+      const first = logits.dataSync()[0];
+      tf.dispose([logits, featuresNHWC]);
+      return first;
+    },
+    dispose: () => {},
   };
 }
 
@@ -79,16 +93,18 @@ export async function runJob(job: Job): Promise<JobResult> {
   }
   const engine = job.engine ?? "eager";
   // lib/training's own step: forward, soft-target CE, gradients, SGD update, loss read back.
-  const sgd = new SGD(model.parameters.trainable, SGD_OPTIONS);
   const { images, targets } = randomBatch(job.batch, rng);
   const stepRng = rng.fork();
   let step: () => number;
+  let release: () => void;
   if (job.task === "infer") {
-    const infer = libInferStep(model, engine);
+    const { infer, dispose } = libInferStep(model, engine);
     step = () => infer(images);
+    release = dispose;
   } else {
-    const train = libTrainStep(model, sgd, engine);
-    step = () => train({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+    const train = libTrainEngine(model, engine);
+    step = () => train.step({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+    release = () => train.dispose();
   }
   let peakRss = 0;
   const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
@@ -140,7 +156,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   result.peakRssBytes = peakRss;
   result.tfNumBytes = tf.memory().numBytes;
   tf.dispose([images, targets]);
-  sgd.dispose();
+  release();
   model.dispose();
   return result;
 }

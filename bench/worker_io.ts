@@ -1,6 +1,6 @@
 /**
- * The worker protocol's process side, shared by bench/worker.ts and the experiments that speak
- * it (bench/experiments/graph_step_capi.ts): the timed runs of a job, on request in paired mode.
+ * The worker protocol's process side, for bench/worker.ts and any experiment that speaks it: the
+ * timed runs of a job, on request in paired mode.
  *
  * @example
  * ```ts
