@@ -7,7 +7,7 @@ Deno.test("parseOptions: defaults, and k = the cores given", () => {
   assert.equal(o.rounds, 3);
   assert.deepEqual(o.models, ["resnet20", "pyramidnet38-a64"]);
   assert.equal(o.batches, undefined);
-  assert.deepEqual(o.engines, ["eager"]);
+  assert.deepEqual(o.engines, ["compiled", "eager"]);
   assert.equal(o.processes, 2);
   assert.equal(o.torch, true);
 });
