@@ -22,6 +22,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseSkipLines, skipsFail } from "../test/_skip.ts";
+import { labBrowserStage } from "./test/lab_stage.ts";
 import { slurmStage } from "./test/slurm_stage.ts";
 
 const root = join(import.meta.dirname!, "..");
@@ -171,5 +172,6 @@ if (!unitOnly) {
     console.log(`=== sweep through Slurm: ${slurm.message}`);
     passed++;
   }
+  passed += await labBrowserStage(root);
 }
 console.log(`tests: ${passed} passed, ${counts.failed} failed, ${counts.ignored} skipped`);
