@@ -118,6 +118,8 @@ export function labServerArguments(
     "--LabApp.news_url=None",
     // Extensions come from the pinned venv; the PyPI-backed manager would query pypi.org.
     "--LabApp.extension_manager=readonly",
+    // No language servers are installed; looking for them runs npm (which writes to ~/.npm).
+    "--LanguageServerManager.autodetect=False",
     // Containers and CI run as root; Jupyter refuses that unless told.
     ...(options.asRoot ? ["--ServerApp.allow_root=True"] : []),
   ];
@@ -130,7 +132,13 @@ export function labServerArguments(
 export function kernelProcesses(runtimeDir: string): number[] {
   const pids: number[] = [];
   const prefix = join(runtimeDir, "kernel-");
-  for (const entry of Deno.readDirSync("/proc")) {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync("/proc")];
+  } catch {
+    return pids; // no /proc (not Linux): Jupyter's own shutdown is all there is
+  }
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry.name)) continue;
     let argv: string[];
     try {
@@ -235,6 +243,7 @@ async function main(): Promise<number> {
   });
 
   let stopping = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = (signal: Deno.Signal) => {
     if (stopping) return;
     stopping = true;
@@ -243,7 +252,7 @@ async function main(): Promise<number> {
       server.kill("SIGTERM");
     } catch { /* already gone */ }
     // A server that does not finish its clean-up in time is killed; its kernels are handled below.
-    setTimeout(() => {
+    killTimer = setTimeout(() => {
       if (!exited) {
         log("JupyterLab did not stop within 30 s; killing it");
         server.kill("SIGKILL");
@@ -281,6 +290,7 @@ async function main(): Promise<number> {
     stop("SIGTERM");
   }
   const { code: serverCode, signal } = await status;
+  clearTimeout(killTimer);
   for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
   if (!stopping) {
     log(`JupyterLab exited by itself (${signal ? `signal ${signal}` : `exit ${serverCode}`})`);

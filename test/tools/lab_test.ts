@@ -64,6 +64,7 @@ Deno.test("labServerArguments: 127.0.0.1 only, the given port or none, nothing f
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       "--LabApp.news_url=None",
       "--LabApp.extension_manager=readonly",
+      "--LanguageServerManager.autodetect=False",
     ]
   ) {
     assert.ok(args.includes(expected), `missing ${expected} in ${args.join(" ")}`);

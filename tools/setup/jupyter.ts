@@ -76,7 +76,7 @@ export interface JupyterEnvironment {
   jupyterPath: string;
   /**
    * Environment variables to add when running Jupyter: JUPYTER_PATH, JUPYTER_CONFIG_DIR,
-   * JUPYTER_DATA_DIR, JUPYTER_RUNTIME_DIR, all under `.cache/jupyter/`.
+   * JUPYTER_DATA_DIR, JUPYTER_RUNTIME_DIR and IPYTHONDIR, all under `.cache/jupyter/`.
    */
   env: Record<string, string>;
 }
@@ -191,6 +191,8 @@ export async function ensureJupyter(
       JUPYTER_CONFIG_DIR: join(jupyterPath, "config"),
       JUPYTER_DATA_DIR: join(jupyterPath, "data"),
       JUPYTER_RUNTIME_DIR: runtimeDir,
+      // JupyterLab's server imports IPython (through ipykernel), which otherwise creates ~/.ipython.
+      IPYTHONDIR: join(jupyterPath, "ipython"),
       // Jupyter's "platformdirs" migration warning otherwise prints on every run.
       JUPYTER_PLATFORM_DIRS: "1",
       DENO_NO_UPDATE_CHECK: "1",
