@@ -11,7 +11,7 @@
  *    the token on stdout once the server answers. Jupyter's settings, workspaces and runtime
  *    files stay under `.cache/jupyter/` (see tools/setup/jupyter.ts); no update or news check.
  * 3. The scale reaches every kernel as `CUTMIX_SCALE` (kernels inherit the server's environment;
- *    notebooks read it with `reproductionScale()`), as `deno task reproduce --scale` passes it.
+ *    notebooks/setup.ts reads it), as `deno task reproduce --scale` passes it.
  *    Results a notebook saves go to `.cache/lab/reports/` (`CUTMIX_REPORTS_DIR`, unless set), so
  *    an interactive session never overwrites `reports/`.
  * 4. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops it: the server gets SIGTERM, on which Jupyter shuts
@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { DENO_KERNEL_NAME, ensureJupyter } from "./setup/jupyter.ts";
 import { absolutePathVariables } from "./reproduce.ts";
-import { type ReproductionScale, SCALES } from "../lib/reports/scale.ts";
+import { parseScale, type ReproductionScale } from "../lib/experiments/scale.ts";
 
 /** The port JupyterLab is asked for when `--port` is not given (Jupyter's own default). */
 export const DEFAULT_LAB_PORT = 8888;
@@ -56,15 +56,12 @@ export function parseLabArguments(args: readonly string[]): LabOptions | "help" 
     options: {
       port: { type: "string" },
       "no-browser": { type: "boolean", default: false },
-      scale: { type: "string", default: "cpu" },
+      scale: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return "help";
-  const scale = values.scale as ReproductionScale;
-  if (!SCALES.includes(scale)) {
-    throw new Error(`--scale must be one of ${SCALES.join(", ")}, got ${values.scale}`);
-  }
+  const scale = parseScale(values.scale, "--scale");
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);

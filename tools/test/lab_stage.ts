@@ -5,7 +5,7 @@
  * 1. Starts `deno task lab --no-browser --scale smoke` (tools/lab.ts) on a free 127.0.0.1 port.
  * 2. Drives Chromium over the DevTools protocol (tools/chromium_devtools.ts; nothing outside
  *    127.0.0.1 resolves) to `/lab/tree/01-cutmix-explained.ipynb`, clicks the first cell and
- *    presses Shift+Enter through every cell before the section that trains models, as a user would.
+ *    presses Shift+Enter through every cell before the first that loads models, as a user would.
  * 3. Checks the page's DOM: no error output; the settings table says backend `tensorflow`, native
  *    TensorFlow and scale `smoke` (so `--scale` reached the kernel); image grids decoded; Vega-Lite
  *    charts drawn by JupyterLab's own renderer (vega-embed) rather than the SVG fallback; the
@@ -17,8 +17,8 @@
  *    `screenshot-top.png`: the first cells), then stops the lab by its pid with SIGTERM and checks
  *    that the server and its kernel are gone.
  *
- * Without JupyterLab or Chromium it is skipped with a warning, except under `CI=true`, where that
- * fails. The lab's own log goes to `.cache/lab-test/lab.log`.
+ * Without JupyterLab or Chromium it is skipped, except under `CI=true`, where that fails (the
+ * caller, tools/test.ts, reports which). The lab's own log goes to `.cache/lab-test/lab.log`.
  * @module
  */
 import { join } from "node:path";
@@ -43,7 +43,13 @@ interface NotebookCell {
   source: string | string[];
 }
 
-/** What the stage runs: the cells up to the one that first trains, and the cell it edits. */
+/**
+ * A code cell that loads or trains models: the stage stops before the first one (at smoke scale
+ * its models would come from the sweep, which this stage does not run).
+ */
+export const MODEL_CELL = /\b(loadRuns|trainAll)\(/;
+
+/** What the stage runs: the cells before the first {@link MODEL_CELL}, and the cell it edits. */
 export interface LabTestPlan {
   /** How many cells (markdown included) Shift+Enter goes through from the top. */
   cellsToRun: number;
@@ -53,16 +59,16 @@ export interface LabTestPlan {
   editedSource: string;
 }
 
-/** Plans the run from the notebook: stop before `trainAll(`; edit the α of the λ draws. */
+/** Plans the run from the notebook: stop before models load; edit the α of the λ draws. */
 export function planLabTest(cells: readonly NotebookCell[]): LabTestPlan {
   const text = (cell: NotebookCell) =>
     Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  const training = cells.findIndex((c) => c.cell_type === "code" && text(c).includes("trainAll("));
+  const training = cells.findIndex((c) => c.cell_type === "code" && MODEL_CELL.test(text(c)));
   const cellsToRun = training === -1 ? cells.length : training;
   const editedCell = cells.findIndex((c) => text(c).includes(ALPHA_EDIT.from));
   if (editedCell === -1 || editedCell + 1 >= cellsToRun) {
     throw new Error(
-      `notebook 01 has no cell with "${ALPHA_EDIT.from}" followed by another before trainAll(; ` +
+      `notebook 01 has no cell with "${ALPHA_EDIT.from}" followed by another before models load; ` +
         "update tools/test/lab_stage.ts to the notebook",
     );
   }
@@ -354,29 +360,34 @@ async function startLab(root: string, port: number, out: string) {
   return { url, pid: child.pid, serverPid, stop, tail };
 }
 
+/** How the stage ended (the shape tools/test/slurm_stage.ts reports too). */
+export interface LabStageResult {
+  readonly status: "passed" | "skipped" | "failed";
+  readonly message: string;
+}
+
 /**
- * Runs the stage; returns 1 when it passed, 0 when it was skipped (a warning says why). Like the
- * other stages of tools/test.ts it ends the process with exit code 1 when it fails.
+ * Runs the stage for the project at `root`, printing each step with `log`. Without JupyterLab or
+ * Chromium it is skipped, or failed under `ci`.
  */
-export async function labBrowserStage(root: string): Promise<0 | 1> {
-  const name = "JupyterLab in Chromium";
-  console.log(`\n=== ${name}: ${LAB_TEST_NOTEBOOK} run in the Lab UI (smoke scale)`);
-  const ci = Deno.env.get("CI") === "true";
-  const skip = (reason: string): 0 => {
-    if (ci) {
-      console.error(`CI=true but ${reason}: the JupyterLab browser test cannot run`);
-      Deno.exit(1);
-    }
-    console.warn(`\n=== ${name}: SKIPPED (${reason}; see \`./run setup --for test\`)`);
-    return 0;
-  };
+export async function labBrowserStage(options: {
+  readonly root: string;
+  readonly ci: boolean;
+  readonly log?: (line: string) => void;
+}): Promise<LabStageResult> {
+  const { root, ci } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const unavailable = (reason: string): LabStageResult => ({
+    status: ci ? "failed" : "skipped",
+    message: `${reason}; see \`./run setup --for test\``,
+  });
   try {
     await ensureJupyter(root, { lab: true });
   } catch (error) {
-    return skip(`JupyterLab could not be installed: ${(error as Error).message}`);
+    return unavailable(`JupyterLab could not be installed: ${(error as Error).message}`);
   }
   const chromium = await findChromium();
-  if (!chromium) return skip("no Chromium");
+  if (!chromium) return unavailable("no Chromium");
 
   const out = join(root, ".cache/lab-test");
   await Deno.mkdir(out, { recursive: true });
@@ -389,11 +400,11 @@ export async function labBrowserStage(root: string): Promise<0 | 1> {
   const plan = planLabTest(notebook.cells);
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
-  const step = (message: string) => console.log(`  [${seconds().padStart(5)} s] ${message}`);
+  const step = (message: string) => log(`  [${seconds().padStart(5)} s] ${message}`);
 
   let lab: Awaited<ReturnType<typeof startLab>> | undefined;
   let browser: Awaited<ReturnType<typeof startChromium>> | undefined;
-  let failed = false;
+  let failure: string | undefined;
   try {
     const port = freePort();
     lab = await startLab(root, port, out);
@@ -539,19 +550,22 @@ export async function labBrowserStage(root: string): Promise<0 | 1> {
     step(`stopped the lab (pid ${lab.pid}): server and ${kernels.length} kernel(s) gone`);
     lab = undefined;
   } catch (error) {
-    console.error(`\n=== ${name} FAILED: ${(error as Error).message}`);
-    if (lab) console.error(`  lab log (${join(out, "lab.log")}):\n    ${lab.tail()}`);
-    failed = true;
+    failure = (error as Error).message +
+      (lab ? `\n  lab log (${join(out, "lab.log")}):\n    ${lab.tail()}` : "");
   } finally {
     browser?.devtools.close();
     await browser?.stop();
     await lab?.stop();
   }
-  if (failed) Deno.exit(1);
-  console.log(`=== ${name}: ok in ${seconds()} s; screenshots in ${out}`);
-  return 1;
+  if (failure) return { status: "failed", message: failure };
+  return { status: "passed", message: `ok in ${seconds()} s; screenshots in ${out}` };
 }
 
 if (import.meta.main) {
-  await labBrowserStage(join(import.meta.dirname!, "../.."));
+  const result = await labBrowserStage({
+    root: join(import.meta.dirname!, "../.."),
+    ci: Deno.env.get("CI") === "true",
+  });
+  console.log(`${result.status}: ${result.message}`);
+  Deno.exit(result.status === "failed" ? 1 : 0);
 }
