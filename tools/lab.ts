@@ -225,7 +225,10 @@ async function main(): Promise<number> {
       JUPYTER_TOKEN: token,
       ...absolutePathVariables(Deno.env, Deno.cwd()),
       CUTMIX_SCALE: parsed.scale,
-      CUTMIX_REPORTS_DIR: Deno.env.get("CUTMIX_REPORTS_DIR") ?? join(root, ".cache/lab/reports"),
+      // Kernels run in notebooks/, so a relative folder is resolved here, against ours.
+      CUTMIX_REPORTS_DIR: resolve(
+        Deno.env.get("CUTMIX_REPORTS_DIR") || join(root, ".cache/lab/reports"),
+      ),
     },
     // Its own session: a terminal's Ctrl-C must reach us, not the server (see the module doc).
     detached: true,

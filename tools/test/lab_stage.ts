@@ -357,6 +357,10 @@ async function startLab(root: string, port: number, out: string) {
     throw new Error(`the lab did not print its URL:\n    ${tail()}`);
   }
   const serverPid = Number(logText.match(/JupyterLab \(pid (\d+)\)/)?.[1]);
+  if (!Number.isInteger(serverPid)) {
+    await stop();
+    throw new Error(`the lab did not say its server's pid:\n    ${tail()}`);
+  }
   return { url, pid: child.pid, serverPid, stop, tail };
 }
 
