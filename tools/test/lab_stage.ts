@@ -3,7 +3,7 @@
  * Chromium, must show what a user would see.
  *
  * 1. Starts `deno task lab --no-browser --scale smoke` (tools/lab.ts) on a free 127.0.0.1 port.
- * 2. Drives Chromium over the DevTools protocol (tools/chromium_devtools.ts; nothing outside
+ * 2. Drives Chromium over the DevTools protocol (tools/check_reports.ts's driver; nothing outside
  *    127.0.0.1 resolves) to `/lab/tree/01-cutmix-explained.ipynb`, clicks the first cell and
  *    presses Shift+Enter through every cell before the first that loads models, as a user would.
  * 3. Checks the page's DOM: no error output; the settings table says backend `tensorflow`, native
@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/io/atomic_write.ts";
-import { type DevTools, startChromium } from "../chromium_devtools.ts";
+import { type DevTools, startChromium } from "../check_reports.ts";
 import { ensureJupyter } from "../setup/jupyter.ts";
 import { findChromium } from "../setup/chromium.ts";
 import { freePort, kernelProcesses, labRuntimeDir, processAlive } from "../lab.ts";
@@ -414,11 +414,15 @@ export async function labBrowserStage(options: {
     lab = await startLab(root, port, out);
     const origin = `http://127.0.0.1:${port}`;
     step(`lab serving at ${origin} (pid ${lab.pid}, server pid ${lab.serverPid})`);
-    browser = await startChromium(chromium.executable, {
-      windowSize: { width: 1280, height: 1600 },
-      reachableHosts: ["127.0.0.1"],
-    });
+    browser = await startChromium(chromium.executable, { allowLoopback: true });
     const page = await Page.open(browser.devtools, origin);
+    // Tall enough for a screenshot to hold a cell, its table and a chart.
+    await page.send("Emulation.setDeviceMetricsOverride", {
+      width: 1280,
+      height: 1600,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
     const token = new URL(lab.url).searchParams.get("token")!;
     // `reset`: a fresh workspace, so no tab restored from an earlier session competes.
     await page.send("Page.navigate", {
