@@ -6,6 +6,8 @@
  *   backend chosen by CUTMIX_BACKEND (see tools/backend_env.ts and tools/setup/tensorflow.ts);
  * - `--for reproduce` and `--for test`: a project-local Python venv with Jupyter's
  *   nbclient/nbconvert and a project-local Deno kernelspec (tools/setup/jupyter.ts);
+ * - `--for lab` and `--for test`: JupyterLab (pinned) in the same venv (for `test`, the lab browser
+ *   stage's; a failure there is a warning, the stage is then skipped, unless CI=true);
  * - `--for test`: also torch (CPU, pinned) in the same venv for the PyTorch parity tests
  *   (tools/setup/torch.ts), and Chromium for the report browser test (tools/setup/chromium.ts),
  *   when the machine has it or can install it.
@@ -33,7 +35,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task setup [--for TASK]   (TASK: test, reproduce, bench, data, train)");
+  console.log(
+    "usage: deno task setup [--for TASK]   (TASK: test, reproduce, lab, bench, data, train)",
+  );
   Deno.exit(0);
 }
 
@@ -41,6 +45,19 @@ async function installNpmDependencies(): Promise<void> {
   const result = await run(Deno.execPath(), ["install", "--quiet"], { cwd: root, quiet: true });
   if (!result.success) throw new Error(`deno install failed: ${result.lastLines}`);
   log("npm dependencies: ok (node_modules/)");
+}
+
+/** JupyterLab: required for `lab`; for `test` (its browser stage) only under CI=true. */
+async function ensureJupyterLab(task: string): Promise<void> {
+  if (task === "lab" || Deno.env.get("CI") === "true") {
+    await ensureJupyter(root, { lab: true });
+    return;
+  }
+  try {
+    await ensureJupyter(root, { lab: true });
+  } catch (error) {
+    log(`WARNING: ${(error as Error).message}; the JupyterLab browser test will be skipped`);
+  }
 }
 
 /** Warns when this Deno is not the one the project pins (Deno 2.9.x's kernel drops outputs). */
@@ -63,6 +80,7 @@ try {
     await ensureNativeBackend(root, backend);
   }
   if (values.for === "reproduce" || values.for === "test") await ensureJupyter(root);
+  if (values.for === "lab" || values.for === "test") await ensureJupyterLab(values.for);
   if (values.for === "test") {
     await ensureTorch(root);
     await ensureChromium();

@@ -7,6 +7,8 @@
  *    .cache/smoke/ (every notebook, headless, through real Jupyter, with its own runs cache),
  *    then `deno task check-reports` on those reports in headless Chromium — skipped with a warning when no Chromium could be had,
  *    except under CI=true, where that fails;
+ *    then notebook 01 run in JupyterLab's UI in headless Chromium (tools/test/lab_stage.ts; skipped
+ *    in the same way without JupyterLab or Chromium);
  *    then the Slurm stage (tools/test/slurm_stage.ts): the smoke sweep through a real single-node
  *    Slurm job array, checked bit for bit against the local pool (installed with apt when root;
  *    skipped with a warning where Slurm cannot be had, a failure under CI=true);
@@ -22,6 +24,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseSkipLines, skipsFail } from "../test/_skip.ts";
+import { labBrowserStage } from "./test/lab_stage.ts";
 import { slurmStage } from "./test/slurm_stage.ts";
 
 const root = join(import.meta.dirname!, "..");
@@ -159,6 +162,17 @@ if (!unitOnly) {
   if (!existsSync(join(reports, "index.html"))) {
     console.error(`reproduce wrote no ${reports}/index.html`);
     Deno.exit(1);
+  }
+  console.log("\n=== notebook 01 in JupyterLab, in Chromium (tools/test/lab_stage.ts)");
+  const lab = await labBrowserStage({ root, ci: skipsFail() });
+  if (lab.status === "failed") {
+    console.error(`\n=== JupyterLab in Chromium FAILED: ${lab.message}`);
+    Deno.exit(1);
+  } else if (lab.status === "skipped") {
+    console.warn(`\n=== JupyterLab in Chromium: SKIPPED (${lab.message})`);
+  } else {
+    console.log(`=== JupyterLab in Chromium: ${lab.message}`);
+    passed++;
   }
   console.log("\n=== sweep through Slurm (tools/test/slurm_stage.ts)");
   const slurm = await slurmStage({ root, work: smokeDir, deno, ci: Deno.env.get("CI") === "true" });

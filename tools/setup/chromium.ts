@@ -1,20 +1,28 @@
 /**
- * Chromium for the report browser test (tools/check_reports.ts): found on PATH (or `CHROMIUM`),
- * else installed from Debian/Ubuntu packages when this process may (root with apt-get).
+ * Chromium for the browser tests (tools/check_reports.ts, tools/test/lab_stage.ts): found on PATH
+ * (or `CHROMIUM`), else installed from Debian/Ubuntu packages when this process may (root with
+ * apt-get).
  * @module
  */
 import { log, run, runQuiet } from "./util.ts";
 
-/** A Chromium binary to use, or undefined (with the reason logged) when there is none. */
-export async function ensureChromium(): Promise<string | undefined> {
+/** The first Chromium that answers `--version` (`CHROMIUM`, then the usual names), or undefined. */
+export async function findChromium(): Promise<{ executable: string; version: string } | undefined> {
   const candidates = [Deno.env.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"];
   for (const candidate of candidates) {
     if (!candidate) continue;
     const probe = await runQuiet(candidate, ["--version"]);
-    if (probe.success) {
-      log(`Chromium for the report check: ${probe.stdout.trim()}`);
-      return candidate;
-    }
+    if (probe.success) return { executable: candidate, version: probe.stdout.trim() };
+  }
+  return undefined;
+}
+
+/** A Chromium binary to use, or undefined (with the reason logged) when there is none. */
+export async function ensureChromium(): Promise<string | undefined> {
+  const found = await findChromium();
+  if (found) {
+    log(`Chromium for the browser checks: ${found.version}`);
+    return found.executable;
   }
   const isRoot = Deno.uid() === 0;
   const hasApt = (await runQuiet("apt-get", ["--version"])).success;
