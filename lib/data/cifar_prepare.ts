@@ -267,11 +267,20 @@ export async function prepareCifar(
       `${staging}/${format.directory}/${SOURCE_MARKER}`,
       JSON.stringify(marker, null, 2) + "\n",
     );
-    if (exists(directory)) {
-      const old = `${staging}/previous`;
-      await Deno.rename(directory, old);
+    // A forced re-extraction, or an incomplete folder from an interrupted attempt, is replaced
+    // whole; a complete one that another process finished meanwhile is kept (below).
+    if (exists(directory) && (options.force || !isCifarPresent(format, dataDir))) {
+      await Deno.rename(directory, `${staging}/previous`);
     }
-    await Deno.rename(`${staging}/${format.directory}`, directory);
+    try {
+      // rename(2) onto an existing non-empty directory fails: a process that extracted the same
+      // archive meanwhile (sweep workers starting together) wins, and its readers keep their files.
+      await Deno.rename(`${staging}/${format.directory}`, directory);
+    } catch (error) {
+      if (options.force || !isCifarPresent(format, dataDir)) throw error;
+      say(`${format.name}: extracted by another process meanwhile; using ${directory}`);
+      return { directory, action: "present", log };
+    }
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }

@@ -135,6 +135,25 @@ Deno.test("prepareCifar extracts a local archive atomically, says it checked str
   });
 });
 
+Deno.test("prepareCifar: two processes extracting at once leave the first's files in place", async () => {
+  await withTempDirs(async ({ archives, data }) => {
+    const archive = await writeFixtureArchive(archives, TINY_CIFAR10);
+    const options = { archive, dataDir: data, format: TINY_CIFAR10, onLog: quiet };
+    // Both find no data and extract; the second to finish must not replace the first's folder
+    // (sweep workers read it as soon as it is there).
+    const [first, second] = await Promise.all([
+      prepareCifar("cifar10", options),
+      prepareCifar("cifar10", options),
+    ]);
+    assert.deepEqual([first.action, second.action].sort(), ["extracted", "present"]);
+    const late = first.action === "present" ? first : second;
+    assert.match(late.log.join("\n"), /extracted by another process meanwhile/);
+    assert.deepEqual(listDir(data), ["cifar-10-batches-bin"]);
+    const test = await loadCifar("cifar10", "test", { dataDir: data, format: TINY_CIFAR10 });
+    assert.ok(test.labels.length > 0);
+  });
+});
+
 Deno.test("prepareCifar reports an md5 match when the archive has the expected md5", async () => {
   await withTempDirs(async ({ archives, data }) => {
     const archive = await writeFixtureArchive(archives, TINY_CIFAR10);
