@@ -23,23 +23,46 @@ import { tf } from "../_backend.ts";
 import { type AugmentationConfig, createBatchAugmentation } from "../../lib/augment/config.ts";
 import { createModel, type ImageClassifier, parseModelName } from "../../lib/models/mod.ts";
 import { Random } from "../../lib/random.ts";
-import { createTrainStep, type TrainStep } from "../../lib/training/loop.ts";
-import { SGD } from "../../lib/training/optimizer.ts";
+import { createTrainEngine, type TrainStep } from "../../lib/training/engine.ts";
 import { projectVenvPython } from "../../tools/setup/venv.ts";
 import { testWhen } from "../_skip.ts";
 
 const root = join(import.meta.dirname!, "../..");
 
-/** A way lib trains a model: the step function it builds from the model and its SGD. */
+/** A way lib trains a model: the step it builds, leaving the model's variables trained. */
 interface Engine {
-  readonly name: string;
-  readonly createStep: (model: ImageClassifier, sgd: SGD) => TrainStep;
+  readonly name: "eager" | "compiled";
+  readonly createStep: (
+    model: ImageClassifier,
+    imageShape: readonly [number, number, number],
+  ) => { readonly step: TrainStep; readonly dispose: () => void };
+}
+
+/** lib's training engine of `kind`, with the model's variables written back after every step. */
+function libEngine(kind: Engine["name"]): Engine {
+  return {
+    name: kind,
+    createStep: (model, imageShape) => {
+      const engine = createTrainEngine(
+        model,
+        { momentum: MOMENTUM, nesterov: true, weightDecay: WEIGHT_DECAY },
+        { engine: kind, imageShape },
+      );
+      assert.equal(engine.kind, kind, engine.fallbackReason);
+      return {
+        step: (batch, lr, rng) => {
+          const loss = engine.step(batch, lr, rng);
+          engine.syncToModel();
+          return loss;
+        },
+        dispose: () => engine.dispose(),
+      };
+    },
+  };
 }
 
 /** Every training engine; each is pinned to PyTorch by every training case. */
-const ENGINES: readonly Engine[] = [
-  { name: "eager", createStep: createTrainStep },
-];
+const ENGINES: readonly Engine[] = [libEngine("eager"), libEngine("compiled")];
 
 /** One model trained two steps on batches from one augmentation. */
 interface TrainingCase {
@@ -375,12 +398,8 @@ for (const engine of ENGINES) {
         const before = evalLogits(model, images);
 
         const augmentation = createBatchAugmentation(config);
-        const sgd = new SGD(model.parameters.trainable, {
-          momentum: MOMENTUM,
-          nesterov: true,
-          weightDecay: WEIGHT_DECAY,
-        });
-        const step = engine.createStep(model, sgd);
+        const [, height, width, channels] = images.shape;
+        const { step, dispose } = engine.createStep(model, [height, width, channels]);
         const steps: { x: number[]; targets: number[] | null }[] = [];
         const losses: number[] = [];
         for (const i of [0, 1]) {
@@ -406,7 +425,7 @@ for (const engine of ENGINES) {
         const x = Array.from(images.dataSync());
         const twinSpec = twinModel(model, spec);
         tf.dispose([images, labels]);
-        sgd.dispose();
+        dispose();
         model.dispose();
         assert.equal(tf.memory().numTensors, tensorsBefore, "tensors leaked");
 
