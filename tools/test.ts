@@ -115,6 +115,26 @@ async function haveChromium(): Promise<boolean> {
   return false;
 }
 
+/**
+ * Prints a stage module's outcome (tools/test/*_stage.ts) and exits on failure; returns the
+ * number of passed stages it adds (1, or 0 when skipped).
+ */
+function reportStage(
+  name: string,
+  result: { readonly status: "passed" | "skipped" | "failed"; readonly message: string },
+): number {
+  if (result.status === "failed") {
+    console.error(`\n=== ${name} FAILED: ${result.message}`);
+    Deno.exit(1);
+  }
+  if (result.status === "skipped") {
+    console.warn(`\n=== ${name}: SKIPPED (${result.message})`);
+    return 0;
+  }
+  console.log(`=== ${name}: ${result.message}`);
+  return 1;
+}
+
 await stage("lint", ["lint"]);
 await stage("format", ["fmt", "--check"]);
 await stage("type-check", ["check", "."]);
@@ -164,26 +184,11 @@ if (!unitOnly) {
     Deno.exit(1);
   }
   console.log("\n=== notebook 01 in JupyterLab, in Chromium (tools/test/lab_stage.ts)");
-  const lab = await labBrowserStage({ root, ci: skipsFail() });
-  if (lab.status === "failed") {
-    console.error(`\n=== JupyterLab in Chromium FAILED: ${lab.message}`);
-    Deno.exit(1);
-  } else if (lab.status === "skipped") {
-    console.warn(`\n=== JupyterLab in Chromium: SKIPPED (${lab.message})`);
-  } else {
-    console.log(`=== JupyterLab in Chromium: ${lab.message}`);
-    passed++;
-  }
+  passed += reportStage("JupyterLab in Chromium", await labBrowserStage({ root, ci: skipsFail() }));
   console.log("\n=== sweep through Slurm (tools/test/slurm_stage.ts)");
-  const slurm = await slurmStage({ root, work: smokeDir, deno, ci: Deno.env.get("CI") === "true" });
-  if (slurm.status === "failed") {
-    console.error(`\n=== sweep through Slurm FAILED: ${slurm.message}`);
-    Deno.exit(1);
-  } else if (slurm.status === "skipped") {
-    console.warn(`\n=== sweep through Slurm: SKIPPED (${slurm.message})`);
-  } else {
-    console.log(`=== sweep through Slurm: ${slurm.message}`);
-    passed++;
-  }
+  passed += reportStage(
+    "sweep through Slurm",
+    await slurmStage({ root, work: smokeDir, deno, ci: Deno.env.get("CI") === "true" }),
+  );
 }
 console.log(`tests: ${passed} passed, ${counts.failed} failed, ${counts.ignored} skipped`);
