@@ -120,6 +120,17 @@ export class DevTools {
     );
   }
 
+  /** Opens a blank tab and attaches to it: its target, and the session its commands go to. */
+  async openTab(): Promise<{ targetId: string; sessionId: string }> {
+    const { targetId } = await this.send("Target.createTarget", { url: "about:blank" }) as {
+      targetId: string;
+    };
+    const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true }) as {
+      sessionId: string;
+    };
+    return { targetId, sessionId };
+  }
+
   on(listener: (message: Message) => void): () => void {
     this.#listeners.push(listener);
     return () => {
@@ -196,13 +207,7 @@ export async function startChromium(
 
 /** Loads one page in a new tab and probes it. */
 async function checkPage(devtools: DevTools, file: string, settleMs: number): Promise<PageCheck> {
-  const { targetId } = await devtools.send("Target.createTarget", { url: "about:blank" }) as {
-    targetId: string;
-  };
-  const { sessionId } = await devtools.send("Target.attachToTarget", {
-    targetId,
-    flatten: true,
-  }) as { sessionId: string };
+  const { targetId, sessionId } = await devtools.openTab();
   const problems: string[] = [];
   const pageUrl = pathToFileURL(file).href;
   let loaded!: () => void;

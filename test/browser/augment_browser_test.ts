@@ -85,13 +85,7 @@ function serve(dir: string): { url: string; close: () => Promise<void> } {
 async function runInChromium(url: string): Promise<AugmentCaseResults> {
   const { devtools, stop } = await startChromium(chromium, { allowLoopback: true });
   try {
-    const { targetId } = await devtools.send("Target.createTarget", { url: "about:blank" }) as {
-      targetId: string;
-    };
-    const { sessionId } = await devtools.send("Target.attachToTarget", {
-      targetId,
-      flatten: true,
-    }) as { sessionId: string };
+    const { sessionId } = await devtools.openTab();
     const problems: string[] = [];
     const off = devtools.on((message) => {
       if (message.sessionId !== sessionId) return;

@@ -163,13 +163,7 @@ class Page {
   private constructor(readonly devtools: DevTools, readonly sessionId: string) {}
 
   static async open(devtools: DevTools, allowedOrigin: string): Promise<Page> {
-    const { targetId } = await devtools.send("Target.createTarget", { url: "about:blank" }) as {
-      targetId: string;
-    };
-    const { sessionId } = await devtools.send("Target.attachToTarget", {
-      targetId,
-      flatten: true,
-    }) as { sessionId: string };
+    const { sessionId } = await devtools.openTab();
     const page = new Page(devtools, sessionId);
     devtools.on((message) => {
       if (message.sessionId !== sessionId) return;
