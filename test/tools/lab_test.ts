@@ -94,7 +94,8 @@ Deno.test("kernelProcesses finds a process by its connection file in the lab's r
   assert.deepEqual(kernelProcesses(runtimeDir), []);
   // A stand-in kernel: a process whose argv names a connection file there, as Deno's kernel does.
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "await new Promise((r) => setTimeout(r, 60_000))", "--conn"]
+    // After `--` the arguments are the script's: the process lives until it is killed.
+    args: ["eval", "await new Promise((r) => setTimeout(r, 60_000))", "--", "--conn"]
       .concat([join(runtimeDir, "kernel-0000.json")]),
     stdout: "null",
     stderr: "null",
