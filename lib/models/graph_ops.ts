@@ -42,7 +42,13 @@
 import type { Variable } from "@tensorflow/tfjs-core";
 import type { MixLayer } from "../augment/types.ts";
 import type { Attr, Graph, Operation, Output } from "../tf_capi/graph.ts";
-import type { BatchNormParams, ConvParams, DenseParams, ParameterStore } from "./layers.ts";
+import {
+  type BatchNormParams,
+  type ConvParams,
+  type DenseParams,
+  normalizationRows,
+  type ParameterStore,
+} from "./layers.ts";
 import type { LayerOps } from "./ops.ts";
 
 const F: Attr = { type: "float32" };
@@ -327,21 +333,18 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
 
   normalizeChannels(images: Output, mean: readonly number[], std: readonly number[]): Output {
     const [h, w, c] = this.#spatial(images, "normalizeChannels");
-    if (mean.length !== c || std.length !== c) {
-      throw new Error(
-        `normalizeChannels: ${c} channels but ${mean.length} means and ${std.length} stds`,
-      );
-    }
     // The same rows against tiled constants as layers.ts (bit-identical to per-channel).
+    const tiled = normalizationRows(mean, std, [h, w, c]);
     const rowLength = h * w * c;
-    const tiled = (perChannel: readonly number[]) => {
-      const values = new Float32Array(rowLength);
-      for (let i = 0; i < rowLength; i++) values[i] = perChannel[i % c];
-      return this.graph.constant(values, [rowLength]);
-    };
     const rows = this.#reshape(images, [-1, rowLength]);
-    const centred = this.graph.node("Sub", [rows, tiled(mean)], { T: F });
-    const scaled = this.graph.node("RealDiv", [centred, tiled(std)], { T: F });
+    const centred = this.graph.node("Sub", [
+      rows,
+      this.graph.constant(tiled.mean, [rowLength]),
+    ], { T: F });
+    const scaled = this.graph.node("RealDiv", [
+      centred,
+      this.graph.constant(tiled.std, [rowLength]),
+    ], { T: F });
     return this.#reshape(scaled, [-1, h, w, c]);
   }
 

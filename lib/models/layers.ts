@@ -363,6 +363,31 @@ export function padChannels(xNHWC: Tensor4D, channels: number): Tensor4D {
   return tf.pad(xNHWC, [[0, 0], [0, 0], [0, 0], [0, extra]]);
 }
 
+/**
+ * `mean` and `std` tiled along one whole `h × w × c` image row, for {@link normalizeChannels}
+ * (eager and graph alike): TensorFlow broadcasts a row of H·W·C values far faster than a vector of
+ * C (3) (0.7 against 1.8 ms for a CIFAR batch of 64), and the results are bit-identical. Throws
+ * when either has other than `c` entries.
+ */
+export function normalizationRows(
+  mean: readonly number[],
+  std: readonly number[],
+  [h, w, c]: readonly [number, number, number],
+): { readonly mean: Float32Array; readonly std: Float32Array } {
+  if (mean.length !== c || std.length !== c) {
+    throw new Error(
+      `normalizeChannels: ${c} channels but ${mean.length} means and ${std.length} stds`,
+    );
+  }
+  const rowLength = h * w * c;
+  const tiled = (perChannel: readonly number[]) => {
+    const values = new Float32Array(rowLength);
+    for (let i = 0; i < rowLength; i++) values[i] = perChannel[i % c];
+    return values;
+  };
+  return { mean: tiled(mean), std: tiled(std) };
+}
+
 /** Per-channel `(x − mean) / std` of `[0, 1]` images, the first op of every model. */
 export function normalizeChannels(
   imagesNHWC: Tensor4D,
@@ -370,23 +395,13 @@ export function normalizeChannels(
   std: readonly number[],
 ): Tensor4D {
   const [n, h, w, c] = imagesNHWC.shape;
-  if (mean.length !== c || std.length !== c) {
-    throw new Error(
-      `normalizeChannels: ${c} channels but ${mean.length} means and ${std.length} stds`,
-    );
-  }
-  // The same subtraction and division, on rows of one whole image against constants tiled to
-  // its length: TensorFlow broadcasts a row of H·W·C values far faster than a vector of C (3)
-  // (0.7 against 1.8 ms for a CIFAR batch of 64), and the results are bit-identical.
-  const rowLength = h * w * c;
-  const tiled = (perChannel: readonly number[]) => {
-    const values = new Float32Array(rowLength);
-    for (let i = 0; i < rowLength; i++) values[i] = perChannel[i % c];
-    return tf.tensor1d(values);
-  };
+  const rows = normalizationRows(mean, std, [h, w, c]);
   return tf.tidy(() =>
     tf.reshape(
-      tf.div(tf.sub(tf.reshape(imagesNHWC, [n, rowLength]), tiled(mean)), tiled(std)),
+      tf.div(
+        tf.sub(tf.reshape(imagesNHWC, [n, h * w * c]), tf.tensor1d(rows.mean)),
+        tf.tensor1d(rows.std),
+      ),
       [n, h, w, c],
     )
   );
