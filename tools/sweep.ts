@@ -251,27 +251,40 @@ async function summarize(
   console.error(`[sweep] summary: ${join(dir, "summary.json")}`);
 }
 
+/**
+ * The runs `plan` still has to train, with this sweep's folder and its plan file written; undefined
+ * (after saying so) when every run is in the runs cache.
+ */
+async function prepareSweep(
+  plan: SweepPlan,
+  scale: string,
+  engine: "local" | "slurm",
+): Promise<{ todo: SweepPlan["entries"]; dir: string; planPath: string } | undefined> {
+  const todo = plan.entries.filter((e) => e.state !== "done");
+  if (todo.length === 0) {
+    console.error(
+      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
+    );
+    return undefined;
+  }
+  const dir = sweepDir(plan.runsDir, scale, engine);
+  const planPath = join(dir, "plan.json");
+  await writePlanFile(planPath, plan.runsDir, todo);
+  return { todo, dir, planPath };
+}
+
 async function runLocal(
   plan: SweepPlan,
   values: Record<string, unknown>,
   scale: string,
 ): Promise<number> {
-  const todo = plan.entries.filter((e) => e.state !== "done");
-  const workers = Math.min(
-    positiveInteger("workers", values.workers as string | undefined) ?? cores(),
-    Math.max(1, todo.length),
-  );
+  const workersAsked = positiveInteger("workers", values.workers as string | undefined);
   const threads = positiveInteger("threads-per-worker", values["threads-per-worker"] as string) ??
     1;
-  if (todo.length === 0) {
-    console.error(
-      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
-    );
-    return 0;
-  }
-  const dir = sweepDir(plan.runsDir, scale, "local");
-  const planPath = join(dir, "plan.json");
-  await writePlanFile(planPath, plan.runsDir, todo);
+  const prepared = await prepareSweep(plan, scale, "local");
+  if (prepared === undefined) return 0;
+  const { todo, dir, planPath } = prepared;
+  const workers = Math.min(workersAsked ?? cores(), todo.length);
   console.error(
     `[sweep] ${todo.length} of ${plan.entries.length} runs to train with ${workers} worker(s) × ` +
       `${threads} thread(s); plan and logs in ${dir}`,
@@ -356,16 +369,9 @@ async function runSlurm(
   values: Record<string, unknown>,
   scale: string,
 ): Promise<number> {
-  const todo = plan.entries.filter((e) => e.state !== "done");
-  if (todo.length === 0) {
-    console.error(
-      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
-    );
-    return 0;
-  }
-  const dir = sweepDir(plan.runsDir, scale, "slurm");
-  const planPath = join(dir, "plan.json");
-  await writePlanFile(planPath, plan.runsDir, todo);
+  const prepared = await prepareSweep(plan, scale, "slurm");
+  if (prepared === undefined) return 0;
+  const { todo, dir, planPath } = prepared;
   const samples = await readThroughput(plan.runsDir);
   const slowest = todo.map((e) => {
     const rate = estimateRate(samples, e.config, { threads: 1, concurrent: 1 });
