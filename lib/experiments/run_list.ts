@@ -48,14 +48,23 @@ export interface SweepRun {
 /** The α values of notebook 03's sweep (α = 1 is CutMix itself, shared with notebook 02). */
 export function ablationAlphas(scale: ReproductionScale): readonly number[] {
   return byScale(
-    { smoke: [0.25, 1, 4], cpu: [0.25, 1, 4], paper: [0.1, 0.25, 0.5, 1, 2, 4] },
+    {
+      smoke: [0.25, 1, 4],
+      cpu: [0.1, 0.25, 0.5, 1, 2, 4],
+      paper: [0.1, 0.25, 0.5, 1, 2, 4],
+    },
     scale,
   );
 }
 
-/** Notebook 04's mixing levels: 0 = the image, 1 = after the stem, 2–4 = after stages 1–3. */
+/**
+ * Notebook 04's trained mixing levels: 0 = the image, 1 = after the stem, 2–4 = after stages 1–3.
+ * Level 0 draws exactly what image-level CutMix draws, so its model is CutMix's: smoke trains it
+ * as a check of the feature path, and cpu takes notebook 02's CutMix for it instead of paying two
+ * more runs.
+ */
 export function featureLevels(scale: ReproductionScale): readonly MixLayer[] {
-  return byScale<MixLayer[]>({ smoke: [1, 3], cpu: [0, 2, 4], paper: [0, 1, 2, 3, 4] }, scale);
+  return byScale<MixLayer[]>({ smoke: [0, 3], cpu: [1, 2, 3, 4], paper: [0, 1, 2, 3, 4] }, scale);
 }
 
 type Group = {

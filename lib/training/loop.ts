@@ -307,6 +307,7 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
       testImages: datasetSize(test),
       test: lastEvaluation ??
         evaluateClassifier(model, test, config.evalBatchSize, engine.logits),
+      train: evaluateClassifier(model, train, config.evalBatchSize, engine.logits),
       trainSeconds: metrics.reduce((s, m) => s + m.seconds, 0),
       backend: tf.getBackend(),
       finishedAt: new Date().toISOString(),

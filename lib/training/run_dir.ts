@@ -84,6 +84,11 @@ export interface FinalSummary {
   readonly testImages: number;
   /** Test metrics after the last epoch. */
   readonly test: Evaluation;
+  /**
+   * The un-augmented training subset's metrics after the last epoch: whether the model memorised
+   * it (the regime rule of lib/experiments/regime.ts). Absent in runs finished before it existed.
+   */
+  readonly train?: Evaluation;
   /** Sum of the epochs' wall-clock seconds (over all sessions that trained this run). */
   readonly trainSeconds: number;
   /** The TensorFlow.js backend that trained it. */
