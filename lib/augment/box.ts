@@ -18,17 +18,26 @@
  */
 import type { Random } from "../random.ts";
 
-/** A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1. Empty when y0 = y1 or x0 = x1. */
+/**
+ * A box in pixels, half-open: rows y0 ≤ y < y1, columns x0 ≤ x < x1. Empty when y0 = y1 or
+ * x0 = x1.
+ */
 export interface Box {
+  /** First row inside the box (its top edge), whole pixels. */
   readonly y0: number;
+  /** First column inside the box (its left edge), whole pixels. */
   readonly x0: number;
+  /** The row just below the box (excluded): the box is `y1 − y0` rows tall. */
   readonly y1: number;
+  /** The column just right of the box (excluded): the box is `x1 − x0` columns wide. */
   readonly x1: number;
 }
 
 /** A point in continuous pixel coordinates (pixel i covers [i, i+1)). */
 export interface Point {
+  /** Vertical coordinate, from the top edge (0) to the image height. */
   readonly y: number;
+  /** Horizontal coordinate, from the left edge (0) to the image width. */
   readonly x: number;
 }
 
@@ -43,24 +52,27 @@ export function boxArea(box: Box): number {
 /** How the box centre is drawn. */
 export type BoxCenter = "uniform" | "gaussian";
 
-/** Defaults of {@link BoxSampling}: the paper's uniform centre; σ = 0.25 for a Gaussian one. */
+/**
+ * Defaults of {@link BoxSampling}: the paper's uniform centre; σ = 0.25 of the side for a Gaussian
+ * one, so that ±2σ spans the image (the paper does not state its σ).
+ */
 export const BOX_DEFAULTS: Readonly<{ center: BoxCenter; centerStd: number }> = Object.freeze({
   center: "uniform",
   centerStd: 0.25,
 });
 
-/** How a box is sized and placed; every field optional (defaults: the paper's CutMix). */
+/**
+ * How a box is sized and placed; every field optional (defaults: the paper's CutMix, with
+ * {@link BOX_DEFAULTS}).
+ */
 export interface BoxSampling {
   /**
    * `uniform` (the paper): centre ~ Unif over the image. `gaussian` (Table 8, "Center Gaussian
    * CutMix"): centre ~ N(image centre, (σ·H)², (σ·W)²) with σ = `centerStd`, truncated to the
-   * image by redrawing.
+   * image by redrawing. Default `BOX_DEFAULTS.center`.
    */
   readonly center?: BoxCenter;
-  /**
-   * σ of the Gaussian centre as a fraction of the side (default 0.25: ±2σ spans the image). The
-   * paper does not state its σ.
-   */
+  /** σ of the Gaussian centre as a fraction of the side, > 0. Default `BOX_DEFAULTS.centerStd`. */
   readonly centerStd?: number;
   /**
    * Fixed box size in pixels (Table 8, "Fixed-size CutMix", 16×16 on 32×32 CIFAR): λ no longer
@@ -77,9 +89,11 @@ export interface BoxSampling {
 
 /** The draw behind one box: its centre, its size before clipping, the clipped box. */
 export interface BoxDraw {
+  /** The drawn centre, before the box is rounded to whole pixels and clipped. */
   readonly center: Point;
-  /** Side lengths in pixels before clipping. */
+  /** Box height in whole pixels before clipping (from λ, `fixedSize` or `minMax`). */
   readonly height: number;
+  /** Box width in whole pixels before clipping. */
   readonly width: number;
   /** The clipped box, in pixels. */
   readonly box: Box;

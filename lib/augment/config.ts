@@ -49,73 +49,91 @@ import {
 
 /** Fields every configuration has. */
 export interface BaseAugmentationConfig {
-  /** K, the number of classes of the integer labels. */
+  /** K, the number of classes of the integer labels (an integer ≥ 1). */
   readonly numClasses: number;
-  /** Label smoothing ε ∈ [0, 1), applied before mixing. Default 0. */
+  /** Label smoothing ε ∈ [0, 1), applied before mixing. Default `MIX_DEFAULTS.labelSmoothing`. */
   readonly labelSmoothing?: number;
 }
 
 /** No batch augmentation: targets are the (smoothed) one-hot labels. */
 export interface NoAugmentationConfig extends BaseAugmentationConfig {
+  /** Selects no batch augmentation: the images pass through (as a copy). */
   readonly kind: "none";
 }
 
-/** Mixup: see `mixUp`. */
+/** Mixup: the options of {@link mixUp} (see {@link MixUpOptions}). */
 export interface MixUpConfig extends BaseAugmentationConfig {
+  /** Selects {@link mixUp}. */
   readonly kind: "mixup";
-  /** α of Beta(α, α). Default 1. */
+  /** α of λ ~ Beta(α, α), > 0. Default `MIXUP_DEFAULTS.alpha`. */
   readonly alpha?: number;
-  /** Chance to mix a group. Default 1. */
+  /** Chance ∈ [0, 1] to mix a group. Default `MIX_DEFAULTS.prob`. */
   readonly prob?: number;
-  /** λ per `batch` (default), `pair` or `elem`. */
+  /** Which samples share a λ (see {@link Granularity}). Default `MIX_DEFAULTS.granularity`. */
   readonly granularity?: Granularity;
 }
 
-/** Cutout: see `cutout`. */
+/** Cutout: the options of {@link cutout} (see {@link CutoutOptions}). */
 export interface CutoutConfig extends BaseAugmentationConfig {
+  /** Selects {@link cutout}; labels are not mixed. */
   readonly kind: "cutout";
-  /** Hole side in pixels or `{ height, width }`. Default 16. */
+  /** Hole side in whole pixels, or `{ height, width }`. Default `CUTOUT_DEFAULTS.size`. */
   readonly size?: number | { readonly height: number; readonly width: number };
-  /** Holes per image. Default 1. */
+  /** Holes per image, an integer ≥ 0. Default `CUTOUT_DEFAULTS.holes`. */
   readonly holes?: number;
-  /** Chance per image. Default 1. */
+  /** Chance ∈ [0, 1] that an image gets its holes. Default `CUTOUT_DEFAULTS.prob`. */
   readonly prob?: number;
-  /** Fill: a number or one per channel. Default 0. */
+  /** Fill value: one number, or one per channel. Default `CUTOUT_DEFAULTS.fill`. */
   readonly fill?: number | readonly number[];
 }
 
-/** CutMix and its Table 8 variants: see `cutMix`. */
+/** CutMix and its Table 8 variants: the options of {@link cutMix} (see {@link CutMixOptions}). */
 export interface CutMixConfig extends BaseAugmentationConfig, CutMixBoxOptions {
+  /** Selects {@link cutMix}. */
   readonly kind: "cutmix";
-  /** Chance to mix a group. Default 1 (the paper uses 0.5 on CIFAR, 1 on ImageNet). */
+  /**
+   * Chance ∈ [0, 1] to mix a group. Default `MIX_DEFAULTS.prob`; the paper uses 0.5 on CIFAR and
+   * 1 on ImageNet.
+   */
   readonly prob?: number;
-  /** λ and box per `batch` (default, the paper), `pair` or `elem`. */
+  /** Which samples share λ and box ({@link Granularity}). Default `MIX_DEFAULTS.granularity`. */
   readonly granularity?: Granularity;
-  /** `constant` (default) or `linear`: chance = prob × trainingProgress (Scheduled CutMix). */
+  /**
+   * `constant`, or `linear`: chance = prob × trainingProgress (Scheduled CutMix), the progress
+   * coming from the training loop's {@link AugmentContext}. Default `CUTMIX_DEFAULTS.probSchedule`.
+   */
   readonly probSchedule?: ProbabilitySchedule;
 }
 
-/** Feature-level CutMix at a model layer: see `featureCutMix`. */
+/** Feature-level CutMix at a model layer: the options of {@link featureCutMix}. */
 export interface FeatureCutMixConfig extends Omit<CutMixConfig, "kind"> {
+  /**
+   * Selects {@link featureCutMix}: the images pass through and the model mixes its feature map
+   * at `layer` (the {@link AugmentedBatch}'s `featureMix`).
+   */
   readonly kind: "feature-cutmix";
-  /** 0 = image, 1 = after the stem, 2..4 = after stage 1..3. */
+  /** Where the model mixes: 0 = image, 1 = after the stem, 2..4 = after stage 1..3. */
   readonly layer: MixLayer;
-  /** The map's height × width at `layer`; default: the paper's CIFAR networks' layout. */
+  /** The map's height × width at `layer`. Default: {@link cifarFeatureSize} (the paper's nets). */
   readonly featureSize?: { readonly height: number; readonly width: number };
 }
 
-/** timm-style switch between Mixup and CutMix: see `mixUpOrCutMix`. */
+/**
+ * timm-style switch between Mixup and CutMix: the options of {@link mixUpOrCutMix} (see
+ * {@link MixUpOrCutMixOptions}).
+ */
 export interface MixConfig extends BaseAugmentationConfig, Omit<CutMixBoxOptions, "alpha"> {
+  /** Selects {@link mixUpOrCutMix}. */
   readonly kind: "mix";
-  /** Mixup's α. Default 0.8. */
+  /** α of Mixup's Beta(α, α), > 0. Default `SWITCH_DEFAULTS.mixupAlpha`. */
   readonly mixupAlpha?: number;
-  /** CutMix's α. Default 1. */
+  /** α of CutMix's Beta(α, α), > 0. Default `SWITCH_DEFAULTS.cutmixAlpha`. */
   readonly cutmixAlpha?: number;
-  /** Chance that a mixed group uses CutMix. Default 0.5. */
+  /** Chance ∈ [0, 1] that a mixed group uses CutMix. Default `SWITCH_DEFAULTS.switchProb`. */
   readonly switchProb?: number;
-  /** Chance to mix a group. Default 1. */
+  /** Chance ∈ [0, 1] to mix a group. Default `MIX_DEFAULTS.prob`. */
   readonly prob?: number;
-  /** `batch` (default), `pair` or `elem`. */
+  /** Which samples share a draw (see {@link Granularity}). Default `MIX_DEFAULTS.granularity`. */
   readonly granularity?: Granularity;
 }
 

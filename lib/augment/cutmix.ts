@@ -8,7 +8,8 @@
  * ỹ = λ·y_A + (1 − λ)·y_B; x_B = x_{π(i)} for a random permutation π of the batch.
  *
  * Table 8 variants, as options:
- * - Center Gaussian CutMix: `center: "gaussian"` (σ = `centerStd` × side, default 0.25);
+ * - Center Gaussian CutMix: `center: "gaussian"` (σ = `centerStd` × side, default
+ *   `BOX_DEFAULTS.centerStd`);
  * - Fixed-size CutMix: `fixedSize: { height: 16, width: 16 }`;
  * - Scheduled CutMix: `probSchedule: "linear"` with `trainingProgress` ∈ [0, 1]: the chance to
  *   apply is `prob × trainingProgress`, rising linearly from 0 to `prob` (1 by default);
@@ -51,7 +52,10 @@ export type ProbabilitySchedule = "constant" | "linear";
 /** The schedules, in the order documented. */
 export const PROBABILITY_SCHEDULES: readonly ProbabilitySchedule[] = ["constant", "linear"];
 
-/** Defaults of CutMix's own options (the paper's: α = 1, λ corrected to the clipped box). */
+/**
+ * Defaults of CutMix's own options, the paper's: α = 1 (λ uniform on [0, 1]), λ corrected to the
+ * clipped box, the mixed target, a constant chance to apply.
+ */
 export const CUTMIX_DEFAULTS: Readonly<{
   alpha: number;
   correctLambda: boolean;
@@ -61,21 +65,28 @@ export const CUTMIX_DEFAULTS: Readonly<{
 
 /** The box and λ options of CutMix, shared with feature-level CutMix and the Mixup switch. */
 export interface CutMixBoxOptions extends BoxSampling {
-  /** α of λ ~ Beta(α, α); finite and > 0. Default 1 (λ uniform), the paper's choice. */
+  /** α of λ ~ Beta(α, α); finite and > 0. Default `CUTMIX_DEFAULTS.alpha`. */
   readonly alpha?: number;
   /**
-   * Recompute λ from the exact pasted area after clipping (default true, the paper and official
-   * code; timm's `correct_lam`). When false, targets use the drawn λ although the pixels do not.
-   * Ignored (always corrected) with `fixedSize` or `minMax`, where λ does not size the box.
+   * Recompute λ from the exact pasted area after clipping (the paper and official code; timm's
+   * `correct_lam`). When false, targets use the drawn λ although the pixels do not. Ignored
+   * (always corrected) with `fixedSize` or `minMax`, where λ does not size the box. Default
+   * `CUTMIX_DEFAULTS.correctLambda`.
    */
   readonly correctLambda?: boolean;
-  /** `mixed` (default): ỹ = λ·y_A + (1−λ)·y_B; `one-hot` and `complete`: Table 8's variants. */
+  /**
+   * `mixed`: ỹ = λ·y_A + (1−λ)·y_B; `one-hot` and `complete`: Table 8's variants (see the module
+   * doc). Default `CUTMIX_DEFAULTS.target`.
+   */
   readonly target?: CutMixTarget;
 }
 
 /** Options of {@link cutMix}. */
 export interface CutMixOptions extends MixOptions, CutMixBoxOptions {
-  /** `constant` (default): apply with `prob`; `linear`: with `prob × trainingProgress`. */
+  /**
+   * `constant`: apply with `prob`; `linear`: with `prob × trainingProgress`. Default
+   * `CUTMIX_DEFAULTS.probSchedule`.
+   */
   readonly probSchedule?: ProbabilitySchedule;
   /** Progress through training ∈ [0, 1]; required by `probSchedule: "linear"`. */
   readonly trainingProgress?: number;

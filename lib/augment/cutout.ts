@@ -5,7 +5,7 @@
  *
  * DeVries' code masks *normalised* images with 0, i.e. with the dataset mean; our images are
  * [0, 1] pixels before normalisation, so pass `fill: CIFAR10_MEAN` to reproduce that exactly
- * (the default 0 fills black).
+ * (the default, `CUTOUT_DEFAULTS.fill`, fills black).
  *
  * @example
  * ```ts
@@ -41,7 +41,10 @@ import {
 } from "../_validate.ts";
 import { type RandomSource, resolveRandom } from "../random.ts";
 
-/** Defaults of Cutout's options (16×16, the paper's CIFAR setting; one hole; always; black). */
+/**
+ * Defaults of Cutout's options: one 16×16 hole (DeVries' CIFAR-10 setting, the one the CutMix
+ * paper compares with) in every image, filled with 0 (black).
+ */
 export const CUTOUT_DEFAULTS: Readonly<{
   size: number;
   holes: number;
@@ -53,15 +56,21 @@ export const CUTOUT_DEFAULTS: Readonly<{
 export interface CutoutOptions extends RandomSource {
   /** K; required when labels are class indices, checked against rows [N, K] otherwise. */
   readonly numClasses?: number;
-  /** Label smoothing ε ∈ [0, 1). Default 0. */
+  /** Label smoothing ε ∈ [0, 1). Default `MIX_DEFAULTS.labelSmoothing`. */
   readonly labelSmoothing?: number;
-  /** Hole side in pixels, or `{ height, width }`. Default 16 (DeVries' CIFAR-10 setting). */
+  /**
+   * Hole side in whole pixels, or `{ height, width }`; must fit in the image. Default
+   * `CUTOUT_DEFAULTS.size`.
+   */
   readonly size?: number | { readonly height: number; readonly width: number };
-  /** Holes per image (DeVries' `n_holes`); they may overlap. Default 1. */
+  /** Holes per image (DeVries' `n_holes`), ≥ 0; may overlap. Default `CUTOUT_DEFAULTS.holes`. */
   readonly holes?: number;
-  /** Chance ∈ [0, 1] that an image gets its holes, drawn per image. Default 1. */
+  /** Chance ∈ [0, 1] that an image gets its holes, per image. Default `CUTOUT_DEFAULTS.prob`. */
   readonly prob?: number;
-  /** Fill value: one number, or one per channel (e.g. `CIFAR10_MEAN`). Default 0. */
+  /**
+   * Fill value in the images' units: one number, or one per channel (e.g. `CIFAR10_MEAN`).
+   * Default `CUTOUT_DEFAULTS.fill`.
+   */
   readonly fill?: number | readonly number[];
 }
 
@@ -79,9 +88,11 @@ export interface CutoutDraw {
 
 /** The result of {@link cutout}. Tensors are new and owned by the caller. */
 export interface CutoutResult {
+  /** The images with their holes filled, float32, the input's shape [N, H, W, C]. */
   readonly imagesNHWC: Tensor4D;
   /** The labels as rows [N, K] (smoothed if asked), unmixed. */
   readonly targets: Tensor2D;
+  /** What was drawn per image: whether it was cut, its holes and their centres. */
   readonly draw: CutoutDraw;
 }
 

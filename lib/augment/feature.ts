@@ -54,8 +54,11 @@ export interface FeatureCutMixOptions extends CutMixOptions {
 
 /** The draw, with boxes and λ at the feature map's resolution (what the targets follow). */
 export interface FeatureMixDraw extends MixDraw {
+  /** The mixing point the draw is for (`options.layer`). */
   readonly layer: MixLayer;
+  /** The feature map's height at `layer`, in map cells: the grid of `boxes` and `lambdas`. */
   readonly featureHeight: number;
+  /** The feature map's width at `layer`, in map cells. */
   readonly featureWidth: number;
   /** The boxes as drawn on the image (null where nothing was cut). */
   readonly imageBoxes: readonly (Box | null)[];
@@ -71,6 +74,7 @@ export interface FeatureCutMixResult {
   readonly targets: Tensor2D;
   /** The op the model applies at its layer. */
   readonly featureMix: FeatureMix;
+  /** What was drawn: partners, and boxes and λ on the feature map and on the image. */
   readonly draw: FeatureMixDraw;
 }
 

@@ -2,14 +2,23 @@
  * The vocabulary the mixing augmentations (CutMix, Mixup, their switch) share: granularity, the
  * options every one of them takes, what was drawn for each sample, and what a call returns. The
  * engine that applies a draw to a batch is private (`_engine.ts`); how partners and groups are
- * chosen is described there and in {@link Granularity}.
+ * chosen is described in {@link Granularity}.
  * @module
  */
 import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { RandomSource } from "../random.ts";
 import type { Box, BoxDraw, Point } from "./box.ts";
 
-/** How widely one draw of λ (and box) is shared: see the module doc. */
+/**
+ * How widely one draw (the apply-or-not coin, λ, the box) is shared. Partners always come from
+ * one random permutation π of the batch, sample i mixing with π(i).
+ * - `batch` (the paper, its official code, timm's default): one draw for the whole batch;
+ * - `pair` (timm's "pair"): π is cut into pairs (π(0), π(1)), (π(2), π(3)), … whose two members
+ *   share one draw and mix with each other (under CutMix they swap pixels inside one box); in an
+ *   odd batch the sample left over is its own partner, so it stays unchanged (timm refuses odd
+ *   batches);
+ * - `elem` (timm's "elem"): one draw per sample, partners by π.
+ */
 export type Granularity = "batch" | "pair" | "elem";
 
 /** The granularities, in the order documented. */
@@ -32,16 +41,20 @@ export interface MixOptions extends RandomSource {
    * when labels are one-hot/soft rows [N, K].
    */
   readonly numClasses?: number;
-  /** Label smoothing ε ∈ [0, 1) applied to each label *before* mixing (timm's order). Default 0. */
+  /**
+   * Label smoothing ε ∈ [0, 1) applied to each label *before* mixing (timm's order). Default
+   * `MIX_DEFAULTS.labelSmoothing`.
+   */
   readonly labelSmoothing?: number;
-  /** Chance ∈ [0, 1] that a group (see `granularity`) is mixed at all. Default 1. */
+  /** Chance ∈ [0, 1] that a group (see `granularity`) is mixed. Default `MIX_DEFAULTS.prob`. */
   readonly prob?: number;
-  /** `batch` (default, the paper), `pair` or `elem`: see the module doc. */
+  /** Which samples share a draw: see {@link Granularity}. Default `MIX_DEFAULTS.granularity`. */
   readonly granularity?: Granularity;
 }
 
 /** Everything drawn for one batch, per sample, for inspection and plotting. */
 export interface MixDraw {
+  /** The granularity the draw was made at: which samples share a coin, λ and box. */
   readonly granularity: Granularity;
   /** The probability of mixing that was in force for this call. */
   readonly probability: number;
@@ -75,12 +88,30 @@ export interface MixResult {
   readonly draw: MixDraw;
 }
 
-/** What one group's draw decided; `box` only for CutMix. */
+/**
+ * What one group's draw decided, copied to each of its samples in {@link MixDraw}. The group
+ * drawers ({@link cutMixGroupDrawer}, {@link mixUpGroupDrawer}) make these; {@link NO_MIX} is an
+ * unmixed group's.
+ */
 export interface GroupDraw {
+  /** `cutmix` (a pasted box), `mixup` (a blend) or `none` (left as it is). */
   readonly mode: MixMode;
+  /**
+   * The Beta(α, α) draw; NaN when none was made (an unmixed group, or a CutMix box sized by
+   * `fixedSize` or `minMax`).
+   */
   readonly drawnLambda: number;
+  /**
+   * λ ∈ [0, 1], the weight of each sample's own image: the kept fraction of pixels for CutMix,
+   * the blend weight for Mixup, 1 when unmixed.
+   */
   readonly lambda: number;
+  /**
+   * The weight ∈ [0, 1] of each sample's own label in its target: λ, or what a CutMix target
+   * rule ({@link CutMixTarget}) makes of it.
+   */
   readonly targetWeight: number;
+  /** CutMix's box (centre, size before clipping, clipped box) in image pixels; else null. */
   readonly box: BoxDraw | null;
 }
 

@@ -22,12 +22,15 @@ import type { GroupDraw, MixOptions, MixResult } from "./mixing.ts";
 import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
 import { checkPositive } from "../_validate.ts";
 
-/** Defaults of Mixup's own options. */
+/** Defaults of Mixup's own options: α = 1, λ uniform on [0, 1]. */
 export const MIXUP_DEFAULTS: Readonly<{ alpha: number }> = Object.freeze({ alpha: 1 });
 
 /** Options of {@link mixUp}. */
 export interface MixUpOptions extends MixOptions {
-  /** α of λ ~ Beta(α, α); finite and > 0. Default 1. (The Mixup paper uses 0.2–1; timm 0.8.) */
+  /**
+   * α of λ ~ Beta(α, α); finite and > 0. Default `MIXUP_DEFAULTS.alpha`. (The Mixup paper uses
+   * 0.2–1; timm 0.8.)
+   */
   readonly alpha?: number;
 }
 

@@ -73,6 +73,7 @@ export {
   type AugmentedBatch,
   type BatchAugmentation,
   type FeatureMix,
+  type FeatureMixGraphInputs,
   type MixLayer,
 } from "./types.ts";
 export {
@@ -99,7 +100,7 @@ export {
   type MixResult,
   NO_MIX,
 } from "./mixing.ts";
-export { targetsFromLabels, toSoftTargets } from "./targets.ts";
+export { toSoftTargets } from "./targets.ts";
 export {
   cutMix,
   CUTMIX_DEFAULTS,

@@ -31,7 +31,10 @@ import { drawPlan, finishMix, prepareBatch } from "./_engine.ts";
 import { mixUpGroupDrawer } from "./mixup.ts";
 import { checkPositive, checkProbability } from "../_validate.ts";
 
-/** Defaults of the switch's own options (timm's ImageNet recipes' Mixup α, CutMix's α = 1). */
+/**
+ * Defaults of the switch's own options: timm's ImageNet recipes' Mixup α = 0.8, CutMix's α = 1
+ * (the paper's), and an even choice between the two.
+ */
 export const SWITCH_DEFAULTS: Readonly<{
   mixupAlpha: number;
   cutmixAlpha: number;
@@ -40,11 +43,14 @@ export const SWITCH_DEFAULTS: Readonly<{
 
 /** Options of {@link mixUpOrCutMix}: timm's `Mixup(mixup_alpha, cutmix_alpha, switch_prob, …)`. */
 export interface MixUpOrCutMixOptions extends MixOptions, Omit<CutMixBoxOptions, "alpha"> {
-  /** α of Mixup's Beta(α, α). Default 0.8 (timm's ImageNet recipes). */
+  /** α of Mixup's Beta(α, α), > 0. Default `SWITCH_DEFAULTS.mixupAlpha`. */
   readonly mixupAlpha?: number;
-  /** α of CutMix's Beta(α, α). Default 1. */
+  /** α of CutMix's Beta(α, α), > 0. Default `SWITCH_DEFAULTS.cutmixAlpha`. */
   readonly cutmixAlpha?: number;
-  /** Chance ∈ [0, 1] that a mixed group uses CutMix rather than Mixup. Default 0.5. */
+  /**
+   * Chance ∈ [0, 1] that a mixed group uses CutMix rather than Mixup. Default
+   * `SWITCH_DEFAULTS.switchProb`.
+   */
   readonly switchProb?: number;
 }
 

@@ -45,7 +45,8 @@ export function toSoftTargets(labels: Tensor, numClasses: number, smoothing = 0)
  * The mixed targets of a draw, computed JS-side in float64 from the labels' values (already read
  * by `checkLabels`) and rounded once to float32: row i = w_i·ŷ_i + (1 − w_i)·ŷ_{partners[i]}
  * with ŷ the smoothed label, ŷ = y·(1 − ε) + ε/K. Without `partners`, the smoothed labels
- * themselves. One small tensor is created; no kernel runs.
+ * themselves. One small tensor is created; no kernel runs. Internal to lib/augment (mod.ts does
+ * not export it): its input comes from the private `checkLabels`.
  */
 export function targetsFromLabels(
   labels: LabelInfo,

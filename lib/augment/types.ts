@@ -10,7 +10,10 @@
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Random } from "../random.ts";
 
-/** Where in a model feature-level CutMix acts: 0 = the input image, 1 = after the stem, 2..4 = after stage 1..3. */
+/**
+ * Where in a model feature-level CutMix acts: 0 = the input image, 1 = after the stem, 2..4 =
+ * after stage 1..3.
+ */
 export type MixLayer = 0 | 1 | 2 | 3 | 4;
 
 /** A mixing op to apply to an intermediate feature map (NHWC, any resolution). */

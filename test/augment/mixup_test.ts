@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../_backend.ts";
-import { type MixResult, mixUp, targetsFromLabels, toSoftTargets } from "../../lib/augment/mod.ts";
+import { type MixResult, mixUp, toSoftTargets } from "../../lib/augment/mod.ts";
+// Not public: it takes labels already read by the private checkLabels.
+import { targetsFromLabels } from "../../lib/augment/targets.ts";
 import { checkLabels } from "../../lib/_validate.ts";
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import {
