@@ -64,6 +64,9 @@ export class Random {
   #s3: number;
 
   /**
+   * A stream seeded from `seed` (expanded to the 128-bit state through SplitMix32). Throws a
+   * RangeError when a numeric seed is not a safe integer.
+   *
    * @param seed a safe integer or a string; the same seed gives the same stream on every
    *   platform.
    */
