@@ -20,9 +20,13 @@
 export interface ImageDataset {
   /** Where it came from, e.g. "cifar10/train" (shown in reports). */
   readonly name: string;
+  /** Image height in pixels, the same for every image (32 for CIFAR). */
   readonly height: number;
+  /** Image width in pixels. */
   readonly width: number;
+  /** Channels per pixel, interleaved in `pixelsNHWC` (3 for CIFAR's RGB), one byte each. */
   readonly channels: number;
+  /** K: labels lie in [0, K), and `classNames` has K entries. */
   readonly numClasses: number;
   /** `numClasses` names, index = class id. */
   readonly classNames: readonly string[];

@@ -43,6 +43,7 @@ export {
   validateCifarArchive,
 } from "./cifar.ts";
 export { datasetSize, type ImageDataset } from "./dataset.ts";
+export { readTarGz, type TarEntry } from "./tar.ts";
 export {
   baselineAugment,
   type Batch,

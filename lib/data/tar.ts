@@ -148,7 +148,15 @@ export function readTar(tar: Uint8Array, archiveLabel: string): TarEntry[] {
   return entries;
 }
 
-/** Decompresses and lists a `.tar.gz`, with errors naming the file. */
+/**
+ * Gunzips a `.tar.gz` file's bytes and lists its regular files and directories in archive order
+ * (links and devices are skipped); each header's checksum is verified.
+ *
+ * @param gzipped the file's bytes.
+ * @param archiveLabel the file's path, used in error messages.
+ * @throws Error naming the archive when it is not gzip, a header's checksum is wrong, a member is
+ *   cut short, or a member's path is absolute or contains `..`.
+ */
 export function readTarGz(gzipped: Uint8Array, archiveLabel: string): TarEntry[] {
   let tar: Uint8Array;
   try {
