@@ -43,8 +43,9 @@ import {
 } from "../native_kernels.ts";
 import type { Random } from "../random.ts";
 
-/** A bias-free convolution's kernel, HWIO `[kh, kw, in, out]`. */
+/** A bias-free convolution's parameters. */
 export interface ConvParams {
+  /** The kernel, HWIO `[kh, kw, in, out]` with kh = kw odd, trainable. */
   readonly kernel: Variable;
 }
 
@@ -83,7 +84,11 @@ export class ParameterStore {
   readonly buffers: Map<string, Variable> = new Map();
   readonly #rng: Random;
 
-  /** @param rng the stream every initial value is drawn from (in creation order). */
+  /**
+   * An empty store; each `conv`, `batchNorm` and `dense` call then adds that layer's variables.
+   *
+   * @param rng the stream every initial value is drawn from (in creation order).
+   */
   constructor(rng: Random) {
     this.#rng = rng;
   }

@@ -20,7 +20,14 @@ import {
 } from "./pyramidnet.ts";
 import { createResNet, type ResNetOptions, resolveResNetOptions } from "./resnet.ts";
 
-export type { ForwardOptions, ForwardResult, ImageClassifier, ModelOutputs } from "./model.ts";
+export type {
+  ClassifierIOOptions,
+  ForwardOptions,
+  ForwardResult,
+  ImageClassifier,
+  ModelOutputs,
+} from "./model.ts";
+export type { BatchNormParams, ConvParams, DenseParams, ParameterStore } from "./layers.ts";
 export { eagerLayerOps, type LayerOps } from "./ops.ts";
 export { CIFAR10_MEAN, CIFAR10_STD } from "../augment/baseline.ts";
 export type { PyramidNetOptions } from "./pyramidnet.ts";

@@ -87,6 +87,7 @@ export interface ModelOutputs<T4, T2> {
 export interface ImageClassifier {
   /** e.g. "resnet110" or "pyramidnet200-a240-bottleneck". */
   readonly name: string;
+  /** K: `logits` are `[N, K]` and labels lie in [0, K). */
   readonly numClasses: number;
   /** Per-channel mean subtracted from the `[0, 1]` input. */
   readonly mean: readonly number[];
