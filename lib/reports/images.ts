@@ -26,6 +26,7 @@ import { encodePng, toBase64 } from "./png.ts";
 export interface RawImagesNHWC {
   /** uint8 in [0, 255], or float in [0, 1]. */
   pixelsNHWC: Uint8Array | Float32Array;
+  /** [N, H, W, C]: N images of H × W pixels, C = 1 (grey) or 3 (RGB); N·H·W·C values in all. */
   shape: readonly [number, number, number, number];
 }
 

@@ -77,8 +77,9 @@ export interface HistogramOptions {
   binStep?: number;
   /** Bin range [min, max] (default: the data's extent). */
   extent?: [number, number];
-  /** Plot width and height in pixels (default 360 × 200). */
+  /** Plot width in pixels (default 360). */
   width?: number;
+  /** Plot height in pixels (default 200). */
   height?: number;
 }
 
@@ -111,17 +112,25 @@ export async function histogramChart(
 
 /** One point of a {@link lineChart}: x, y and the series it belongs to. */
 export interface LinePoint {
+  /** Position on the horizontal axis, e.g. the epoch. */
   x: number;
+  /** Value on the vertical axis, e.g. the test error in %; > 0 with `logY`. */
   y: number;
+  /** The line it belongs to: the legend entry and colour, e.g. the method. */
   series: string;
 }
 
 /** Options of {@link lineChart}. */
 export interface LineChartOptions {
+  /** Chart title (none by default). */
   title?: string;
+  /** Horizontal axis title (default "x"). */
   xTitle?: string;
+  /** Vertical axis title (default "y"). */
   yTitle?: string;
+  /** Plot width in pixels (default 420). */
   width?: number;
+  /** Plot height in pixels (default 240). */
   height?: number;
   /** Use a logarithmic y axis. */
   logY?: boolean;
