@@ -24,13 +24,17 @@ const MAGIC = "CMXCKPT1";
 
 /** One stored tensor's values. */
 export interface StoredTensor {
+  /** The tensor's shape; `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** Its float32 values, row-major: as many as the product of `shape`. */
   readonly values: Float32Array;
 }
 
 /** What {@link readCheckpoint} returns. */
 export interface Checkpoint<M> {
+  /** The JSON metadata written with the tensors (a run directory's is {@link CheckpointMeta}). */
   readonly meta: M;
+  /** The tensors by the names they were written under, in file order. */
   readonly tensors: Map<string, StoredTensor>;
 }
 
@@ -75,7 +79,13 @@ export function encodeCheckpoint(meta: unknown, tensors: Map<string, StoredTenso
  * `path` names the file; the message says what is wrong with it.
  */
 export class CheckpointDamagedError extends Error {
+  /** The damaged file (or the label the bytes were decoded under). */
   readonly path: string;
+  /**
+   * An error whose message is "`path` is damaged: `problem`".
+   *
+   * @param problem what is wrong, e.g. "not a checkpoint (12 bytes, no CMXCKPT1 header)".
+   */
   constructor(path: string, problem: string) {
     super(`${path} is damaged: ${problem}`);
     this.name = "CheckpointDamagedError";

@@ -28,12 +28,10 @@
  * import * as tf from "@tensorflow/tfjs-core";
  * import { createModel } from "../models/mod.ts";
  * import { Random } from "../random.ts";
- * import { requireCApi } from "../tf_capi/binding.ts";
  * import { CompiledTrainEngine } from "./compiled.ts";
  * await useBackend({ kind: "tensorflow" }); // the C API is native TensorFlow's
  * const model = createModel({ arch: "resnet", depth: 8, widths: [4, 8, 8] }, 0);
  * const engine = new CompiledTrainEngine(model, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }, {
- *   api: requireCApi(),
  *   imageShape: [32, 32, 3],
  * });
  * const imagesNHWC = tf.randomUniform([8, 32, 32, 3]) as Tensor4D;
@@ -58,7 +56,7 @@ import { CompiledInference } from "../models/compiled.ts";
 import { shakeDropGates } from "../models/layers.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import type { Random } from "../random.ts";
-import type { CApi } from "../tf_capi/binding.ts";
+import { type CApi, requireCApi } from "../tf_capi/binding.ts";
 import { type Attr, Graph, type Operation, type Output } from "../tf_capi/graph.ts";
 import { type Feed, Session, type SessionThreads } from "../tf_capi/session.ts";
 import type { StoredTensor } from "./checkpoint.ts";
@@ -69,18 +67,30 @@ const F: Attr = { type: "float32" };
 
 /** Options of {@link CompiledTrainEngine}. */
 export interface CompiledEngineOptions {
-  /** The open C API (lib/tf_capi/binding.ts `openCApi`). */
-  readonly api: CApi;
-  /** `[H, W, C]` of the training images. */
+  /**
+   * The open C API to build on (default: TensorFlow's C API in the library tfjs-node loaded;
+   * the constructor throws saying why when it cannot be opened).
+   *
+   * @internal
+   */
+  readonly api?: CApi;
+  /**
+   * `[H, W, C]` of the training images: the graph's static input size (the batch size N is left
+   * open, so a smaller last batch runs the same graph).
+   */
   readonly imageShape: readonly [number, number, number];
-  /** Where feature-level CutMix mixes, if the run uses it. */
+  /**
+   * Where feature-level CutMix mixes, if the run uses it: the graph then takes the partners and
+   * box mask as inputs, and every batch must carry a `featureMix` at this layer.
+   */
   readonly mixLayer?: MixLayer;
-  /** The session's thread pools. */
+  /** The session's thread pools (default: TensorFlow's, one thread per core each). */
   readonly threads?: SessionThreads;
 }
 
 /** The compiled engine (see the module doc). */
 export class CompiledTrainEngine implements TrainEngine {
+  /** Always `compiled`. */
   readonly kind = "compiled";
   readonly #model: ImageClassifier;
   readonly #imageShape: readonly [number, number, number];
@@ -95,6 +105,11 @@ export class CompiledTrainEngine implements TrainEngine {
   #inference?: CompiledInference;
   #disposed = false;
 
+  /**
+   * Builds the step's graph for `model` and SGD `sgd` and opens its session, the variables
+   * starting from the model's values and the momentum from zero. Throws naming a bad option, an
+   * op TensorFlow rejects or cannot differentiate, or why the C API cannot be opened.
+   */
   constructor(model: ImageClassifier, sgd: SGDOptions, options: CompiledEngineOptions) {
     const { momentum, nesterov, weightDecay } = validateSGDOptions(sgd);
     this.#model = model;
@@ -107,7 +122,7 @@ export class CompiledTrainEngine implements TrainEngine {
         );
       }
     }
-    const graph = new Graph(options.api);
+    const graph = new Graph(options.api ?? requireCApi());
     this.#graph = graph;
     try {
       this.#variables = new ModelGraphVariables(graph, model.parameters);
@@ -183,6 +198,12 @@ export class CompiledTrainEngine implements TrainEngine {
     return this.#graph.size;
   }
 
+  /**
+   * One SGD step as one `TF_SessionRun`: the batch, `lr`, and ShakeDrop's gates drawn from `rng`
+   * in the eager step's order are fed; returns the batch's mean loss. Throws when the images are
+   * not `[N, ...imageShape]`, the targets not `[N, numClasses]`, or the batch's `featureMix` does
+   * not match `mixLayer`.
+   */
   step(batch: AugmentedBatch, lr: number, rng: Random): number {
     this.#check();
     if (!(lr >= 0) || !Number.isFinite(lr)) {
@@ -275,6 +296,7 @@ export class CompiledTrainEngine implements TrainEngine {
     return this.#inference.logits(imagesNHWC);
   };
 
+  /** Copies the session's parameters and running statistics into the model's tfjs variables. */
   syncToModel(): void {
     this.#check();
     const all = this.#variables.all();
@@ -286,6 +308,7 @@ export class CompiledTrainEngine implements TrainEngine {
     });
   }
 
+  /** Assigns the model's tfjs variables to the session's parameters and running statistics. */
   loadFromModel(): void {
     this.#check();
     this.#assign(
@@ -293,6 +316,7 @@ export class CompiledTrainEngine implements TrainEngine {
     );
   }
 
+  /** The session's momentum buffers by trainable-variable name (checkpoints' `sgd/<name>`). */
   optimizerState(): Map<string, StoredTensor> {
     this.#check();
     const fetched = this.#session.run([], this.#velocity.map((v) => v.read));
@@ -304,6 +328,7 @@ export class CompiledTrainEngine implements TrainEngine {
     );
   }
 
+  /** Restores momentum buffers; throws naming a variable that is missing or of another shape. */
   loadOptimizerState(values: Map<string, StoredTensor>): void {
     this.#check();
     this.#assign(this.#velocity.map((v) => {

@@ -65,6 +65,7 @@ export type TrainStep = (batch: AugmentedBatch, lr: number, rng: Random) => numb
 
 /** What trains a model, step by step (see the module doc). */
 export interface TrainEngine {
+  /** Which engine this is (after any fallback: `eager` when `compiled` could not be had). */
   readonly kind: EngineKind;
   /** Set when this engine runs because the one asked for could not: why. */
   readonly fallbackReason?: string;
@@ -104,7 +105,12 @@ export interface TrainEngineOptions {
   readonly threads?: SessionThreads;
   /** Where the fallback warning goes (default `console.warn`). */
   readonly warn?: (message: string) => void;
-  /** The C API to build on (default lib/tf_capi's `openCApi()`: the library tfjs-node loaded). */
+  /**
+   * The C API to build on, or why there is none (default: TensorFlow's C API in the library
+   * tfjs-node loaded, opened once per process). For tests of the fallback.
+   *
+   * @internal
+   */
   readonly api?: CApi | { readonly error: string };
 }
 
@@ -202,17 +208,29 @@ export function createTrainStep(model: ImageClassifier, sgd: SGD): TrainStep {
 
 /** The eager engine: {@link createTrainStep} and an {@link SGD} on the model's own variables. */
 export class EagerTrainEngine implements TrainEngine {
+  /** Always `eager`. */
   readonly kind = "eager";
+  /** Why the compiled engine asked for could not be used, when that is why this one runs. */
   readonly fallbackReason?: string;
   readonly #sgd: SGD;
   readonly #step: TrainStep;
 
+  /**
+   * An engine that trains `model`'s tfjs variables in place with SGD `sgd` (zero momentum).
+   * Throws naming a bad SGD option.
+   *
+   * @param fallbackReason set by {@link createTrainEngine} when it falls back to this engine.
+   */
   constructor(model: ImageClassifier, sgd: SGDOptions, fallbackReason?: string) {
     this.#sgd = new SGD(model.parameters.trainable, sgd);
     this.#step = createTrainStep(model, this.#sgd);
     this.fallbackReason = fallbackReason;
   }
 
+  /**
+   * One step: forward with gradients by `tf.variableGrads`, then {@link SGD.step}. Returns the
+   * batch's mean loss; leaves no tensors behind and does not dispose `batch`.
+   */
   step(batch: AugmentedBatch, lr: number, rng: Random): number {
     return this.#step(batch, lr, rng);
   }
@@ -223,14 +241,17 @@ export class EagerTrainEngine implements TrainEngine {
   /** Nothing to do: the eager engine trains the model's variables themselves. */
   loadFromModel(): void {}
 
+  /** The SGD momentum buffers by trainable-variable name ({@link SGD.state}). */
   optimizerState(): Map<string, StoredTensor> {
     return this.#sgd.state();
   }
 
+  /** Restores momentum buffers; throws naming a variable that is missing or of another shape. */
   loadOptimizerState(values: Map<string, StoredTensor>): void {
     this.#sgd.loadState(values);
   }
 
+  /** Frees the momentum buffers (the model's variables stay). */
   dispose(): void {
     this.#sgd.dispose();
   }

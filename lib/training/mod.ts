@@ -104,6 +104,7 @@ export {
   type TrainEngineOptions,
 } from "./engine.ts";
 export { type CompiledEngineOptions, CompiledTrainEngine } from "./compiled.ts";
+export type { SessionThreads } from "../tf_capi/session.ts";
 export {
   compileClassifier,
   type CompileClassifierOptions,

@@ -71,6 +71,7 @@ interface ShapeGroup {
 
 /** SGD over a fixed, named set of variables. */
 export class SGD {
+  /** The hyper-parameters, validated. */
   readonly options: SGDOptions;
   readonly #groups: ShapeGroup[] = [];
   /** The variables' names in the order given (the order of {@link state}). */
@@ -81,7 +82,12 @@ export class SGD {
    */
   readonly #scalars: { momentum: Tensor; weightDecay: Tensor };
 
-  /** @param variables the trainable variables by name (the names key the optimizer state). */
+  /**
+   * An optimizer for `variables` with zero momentum buffers. Throws naming a bad option (see
+   * {@link validateSGDOptions}). The buffers are tfjs variables: free them with `dispose`.
+   *
+   * @param variables the trainable variables by name (the names key the optimizer state).
+   */
   constructor(variables: Map<string, Variable>, options: SGDOptions) {
     this.options = validateSGDOptions(options);
     this.#names = [...variables.keys()];

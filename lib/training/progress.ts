@@ -63,6 +63,10 @@ export class ProgressDisplay {
   #last = -Infinity;
   #lineOpen = false;
 
+  /**
+   * A display writing to `options.write` (stderr by default); throws if `intervalSeconds` is
+   * negative.
+   */
   constructor(options: ProgressDisplayOptions = {}) {
     this.#tty = options.tty ?? Deno.stderr.isTerminal();
     const encoder = new TextEncoder();

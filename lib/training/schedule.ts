@@ -19,6 +19,7 @@
 
 /** Step decay at fractions of the run. */
 export interface StepSchedule {
+  /** Selects step decay. */
   readonly kind: "step";
   /** Fractions of the total epochs, each in (0, 1), ascending: [0.5, 0.75] in the paper. */
   readonly milestones: readonly number[];
@@ -28,6 +29,7 @@ export interface StepSchedule {
 
 /** Cosine annealing from the base rate to `finalLr` over all steps. */
 export interface CosineSchedule {
+  /** Selects cosine annealing. */
   readonly kind: "cosine";
   /** The rate at the very end; default 0. */
   readonly finalLr?: number;
@@ -42,6 +44,7 @@ export interface SchedulePosition {
   readonly epoch: number;
   /** Steps completed in the current epoch. */
   readonly step: number;
+  /** Steps (batches) in every epoch; the cosine schedule's T is `epochs · stepsPerEpoch`. */
   readonly stepsPerEpoch: number;
   /** Total epochs of the run. */
   readonly epochs: number;
