@@ -7,7 +7,7 @@
  * |---|---|---|
  * | top-1 / top-5 error (Tables 1–5, 7, 8) | {@link evaluateTopKErrors}, {@link topKCorrect} | `classification.ts` |
  * | WSOL, top-1 localization accuracy (Table 9) | {@link evaluateLocalization}, {@link classActivationMaps}, {@link boxFromMap} | `localization.ts`, `cam.ts` |
- * | FGSM robustness, ε = 8/255 (Table 11) | {@link evaluateFgsm}, {@link fgsmAttack} | `fgsm.ts` |
+ * | FGSM robustness, ε = 8/255 (Table 11), and as a curve over ε | {@link evaluateFgsm}, {@link evaluateFgsmCurve}, {@link fgsmAttack} | `fgsm.ts` |
  * | centre / boundary occlusion (Fig. 5a) | {@link evaluateOcclusion}, {@link occlude} | `occlusion.ts` |
  * | in-between class samples (Fig. 5b) | {@link evaluateInBetween} | `inbetween.ts` |
  * | OOD detection, max-softmax baseline (Table 12) | {@link evaluateOod}, {@link oodMetrics} | `ood.ts` |
@@ -79,10 +79,18 @@ export {
 } from "./adapters.ts";
 export {
   DEFAULT_FGSM_EPSILON,
+  DEFAULT_FGSM_EPSILONS,
   evaluateFgsm,
+  evaluateFgsmCurve,
   fgsmAttack,
+  type FgsmCurve,
+  type FgsmCurveOptions,
+  fgsmGradientSign,
   type FgsmOptions,
+  type FgsmPoint,
   type FgsmResult,
+  fgsmStep,
+  type InputGradient,
 } from "./fgsm.ts";
 export {
   centeredSquareMask,
