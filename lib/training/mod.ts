@@ -8,6 +8,8 @@
  * - {@link createTrainEngine}: the train-step engines, compiled (one TensorFlow graph per step,
  *   through TensorFlow's C API: Deno only) or eager (tfjs, the reference), behind one interface;
  *   {@link compileClassifier}: a model's evaluation pass compiled the same way;
+ * - {@link inferencePath}: a trained model's logits and FGSM input gradient for the metrics, on
+ *   the compiled engine when native TensorFlow is loaded, else eager;
  * - {@link createTrainStep}, {@link SGD}, {@link learningRate}, {@link softTargetCrossEntropy}:
  *   the pieces, for custom loops and benchmarks;
  * - {@link ProgressDisplay}: the terminal / log progress display.
@@ -105,6 +107,7 @@ export {
 } from "./engine.ts";
 export { type CompiledEngineOptions, CompiledTrainEngine } from "./compiled.ts";
 export type { SessionThreads } from "../tf_capi/session.ts";
+export { type InferencePath, inferencePath, type InferencePathOptions } from "./inference.ts";
 export {
   compileClassifier,
   type CompileClassifierOptions,
