@@ -68,9 +68,12 @@ export {
   loadOodSet,
   type MnistOodOptions,
   OOD_NAMES,
+  OOD_STAND_INS,
   type OodImageSize,
   type OodName,
   type OodSet,
+  type PaperOodSet,
+  TABLE12_OOD_SETS,
   uniformNoiseSet,
 } from "./ood.ts";
 export {

@@ -44,6 +44,81 @@ export type OodName = "uniform" | "gaussian" | "mnist" | "fashion-mnist";
 /** The names accepted by {@link loadOodSet}, in report order. */
 export const OOD_NAMES: readonly OodName[] = ["uniform", "gaussian", "mnist", "fashion-mnist"];
 
+/** One of the paper's seven OOD sets (Table 12, ODIN's) and what this library has of it. */
+export interface PaperOodSet {
+  /** The set's name in the paper and in ODIN (Liang et al., 2018). */
+  readonly name: string;
+  /** `present`: made here exactly as the paper defines it; `absent`: not on this machine. */
+  readonly status: "present" | "absent";
+  /** The {@link loadOodSet} name that is this set, or null when absent. */
+  readonly local: OodName | null;
+  /** What the set is and, when absent, why. */
+  readonly note: string;
+}
+
+const NO_DOWNLOAD = "ODIN's images (facebookresearch/odin) come only as archives from the " +
+  "authors' own download links; this machine reaches no host but the npm and Debian package " +
+  "registries, and no package there ships them";
+
+/**
+ * The seven OOD sets of the paper's Table 12 (its average is over all seven), in its order. Two
+ * are generated here exactly as defined; the five natural-image sets are absent (see `note`);
+ * {@link OOD_STAND_INS} are real-image sets that the paper does not use, shown beside them.
+ */
+export const TABLE12_OOD_SETS: readonly PaperOodSet[] = Object.freeze(
+  [
+    {
+      name: "TinyImageNet (crop)",
+      status: "absent",
+      local: null,
+      note: `10,000 random 32×32 crops of Tiny ImageNet test images. ${NO_DOWNLOAD}.`,
+    },
+    {
+      name: "TinyImageNet (resize)",
+      status: "absent",
+      local: null,
+      note: `10,000 Tiny ImageNet test images downsampled to 32×32. ${NO_DOWNLOAD}.`,
+    },
+    {
+      name: "LSUN (crop)",
+      status: "absent",
+      local: null,
+      note: `10,000 random 32×32 crops of LSUN test scenes. ${NO_DOWNLOAD}.`,
+    },
+    {
+      name: "LSUN (resize)",
+      status: "absent",
+      local: null,
+      note: `10,000 LSUN test scenes downsampled to 32×32. ${NO_DOWNLOAD}.`,
+    },
+    {
+      name: "iSUN",
+      status: "absent",
+      local: null,
+      note: `8,925 iSUN scene images downsampled to 32×32. ${NO_DOWNLOAD}.`,
+    },
+    {
+      name: "Uniform",
+      status: "present",
+      local: "uniform",
+      note: "generated: i.i.d. uniform pixels on [0, 1] (uniformNoiseSet).",
+    },
+    {
+      name: "Gaussian",
+      status: "present",
+      local: "gaussian",
+      note: "generated: i.i.d. N(0.5, 1) pixels clipped to [0, 1] (gaussianNoiseSet).",
+    },
+  ] as const,
+);
+
+/**
+ * OOD sets of real images that the paper does not use, here beside its two noise sets in place
+ * of its five absent natural-image sets. Grey digits and clothes on black are farther from
+ * CIFAR than Tiny ImageNet or LSUN scenes, so their numbers do not stand for those sets'.
+ */
+export const OOD_STAND_INS: readonly OodName[] = Object.freeze(["mnist", "fashion-mnist"] as const);
+
 /** Image size of a generated or converted OOD set (CIFAR's by default). */
 export interface OodImageSize {
   /** Height in pixels (default 32). */

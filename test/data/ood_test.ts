@@ -5,6 +5,9 @@ import {
   loadFashionMnistOod,
   loadMnistOod,
   loadOodSet,
+  OOD_NAMES,
+  OOD_STAND_INS,
+  TABLE12_OOD_SETS,
   uniformNoiseSet,
 } from "../../lib/data/ood.ts";
 
@@ -134,4 +137,25 @@ Deno.test("loadOodSet dispatches by name and rejects unknown names", async () =>
     loadOodSet("svhn" as "mnist"),
     /name must be one of uniform, gaussian, mnist, fashion-mnist, got "svhn"/,
   );
+});
+
+Deno.test("TABLE12_OOD_SETS: the paper's seven, two present here; every local set is one of them or a stand-in", () => {
+  assert.deepEqual(TABLE12_OOD_SETS.map((s) => s.name), [
+    "TinyImageNet (crop)",
+    "TinyImageNet (resize)",
+    "LSUN (crop)",
+    "LSUN (resize)",
+    "iSUN",
+    "Uniform",
+    "Gaussian",
+  ]);
+  const present = TABLE12_OOD_SETS.filter((s) => s.status === "present");
+  assert.deepEqual(present.map((s) => s.local), ["uniform", "gaussian"]);
+  for (const set of TABLE12_OOD_SETS) {
+    assert.equal(set.local === null, set.status === "absent", set.name);
+    assert.ok(set.note.length > 20, set.name);
+  }
+  // Each set loadOodSet knows is exactly one of: a paper set, a stand-in.
+  const covered = [...present.map((s) => s.local!), ...OOD_STAND_INS];
+  assert.deepEqual([...covered].sort(), [...OOD_NAMES].sort());
 });
