@@ -139,6 +139,57 @@ export function confidencesAndCorrectness(
   return result;
 }
 
+/** Every image's top-1 confidence and correctness, in order. */
+export interface Predictions {
+  /** max_k softmax(logits)_k per image (also the OOD score of ood.ts). */
+  readonly confidences: Float32Array;
+  /** 1 where the top-1 class is the label, else 0. */
+  readonly correct: Uint8Array;
+}
+
+/**
+ * The top-1 confidence and correctness of every image of a set, from one forward pass each:
+ * what {@link calibration} takes, and (the confidences) the in-distribution scores of OOD
+ * detection (`oodMetrics` in ood.ts), so one pass over a test set serves both.
+ *
+ * @example
+ * ```ts
+ * import { calibration, collectPredictions } from "./calibration.ts";
+ * import type { LabeledBatch, PredictLogits } from "./types.ts";
+ * declare const model: PredictLogits;
+ * declare const testBatches: Iterable<LabeledBatch>;
+ * const { confidences, correct } = await collectPredictions(model, testBatches);
+ * const { ece } = calibration(confidences, correct);
+ * ```
+ */
+export async function collectPredictions(
+  predictLogits: PredictLogits,
+  batches: BatchSource<LabeledBatch>,
+): Promise<Predictions> {
+  const confidenceParts: Float32Array[] = [];
+  const correctParts: Uint8Array[] = [];
+  for await (const batch of batches) {
+    const logits = tf.tidy(() => predictLogits(batch.imagesNHWC));
+    try {
+      const part = confidencesAndCorrectness(logits, batch.labels);
+      confidenceParts.push(part.confidences);
+      correctParts.push(part.correct);
+    } finally {
+      logits.dispose();
+    }
+  }
+  const total = confidenceParts.reduce((sum, p) => sum + p.length, 0);
+  const confidences = new Float32Array(total);
+  const correct = new Uint8Array(total);
+  let offset = 0;
+  confidenceParts.forEach((part, i) => {
+    confidences.set(part, offset);
+    correct.set(correctParts[i], offset);
+    offset += part.length;
+  });
+  return { confidences, correct };
+}
+
 /** Options of {@link evaluateCalibration}. */
 export interface CalibrationOptions {
   /** Number of equal-width bins. Default 15. */
@@ -164,20 +215,7 @@ export async function evaluateCalibration(
 ): Promise<CalibrationResult> {
   const numBins = options.numBins ?? DEFAULT_CALIBRATION_BINS;
   checkInteger(numBins, "options.numBins", 1);
-  const confidences: number[] = [];
-  const correct: number[] = [];
-  for await (const batch of batches) {
-    const logits = tf.tidy(() => predictLogits(batch.imagesNHWC));
-    try {
-      const part = confidencesAndCorrectness(logits, batch.labels);
-      for (let i = 0; i < part.confidences.length; i++) {
-        confidences.push(part.confidences[i]);
-        correct.push(part.correct[i]);
-      }
-    } finally {
-      logits.dispose();
-    }
-  }
+  const { confidences, correct } = await collectPredictions(predictLogits, batches);
   if (confidences.length === 0) throw new Error("batches must hold at least one image, got none");
   return calibration(confidences, correct, numBins);
 }

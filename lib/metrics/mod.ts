@@ -124,9 +124,11 @@ export {
   calibration,
   type CalibrationOptions,
   type CalibrationResult,
+  collectPredictions,
   confidencesAndCorrectness,
   DEFAULT_CALIBRATION_BINS,
   evaluateCalibration,
+  type Predictions,
   type ReliabilityBin,
 } from "./calibration.ts";
 export {

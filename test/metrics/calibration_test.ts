@@ -3,9 +3,11 @@ import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { tf } from "../_backend.ts";
 import {
   calibration,
+  collectPredictions,
   confidencesAndCorrectness,
   evaluateCalibration,
 } from "../../lib/metrics/calibration.ts";
+import { collectMaxSoftmax } from "../../lib/metrics/ood.ts";
 
 function close(actual: number | null, expected: number, tol = 1e-12) {
   assert.ok(actual !== null && Math.abs(actual - expected) <= tol, `${actual} vs ${expected}`);
@@ -66,5 +68,29 @@ Deno.test("evaluateCalibration: softmax confidences of known logits", async () =
   close(result.ece, 0.5 * 0.25 + 0.5 * 0.1, 1e-6);
   assert.equal(result.count, 4);
   tf.dispose([logitsTensor, images]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("collectPredictions: every image in order across batches, the OOD scores as confidences", async () => {
+  const before = tf.memory().numTensors;
+  // Image i gets logits row i: confidences 0.75, 0.9, 0.5 (a tie: class 0), 0.9.
+  const logitsTensor = tf.tensor2d([[Math.log(3), 0], [0, Math.log(9)], [1, 1], [Math.log(9), 0]]);
+  const model = (x: Tensor4D) =>
+    tf.tidy(() => tf.gather(logitsTensor, tf.cast(tf.reshape(x, [-1]), "int32")) as Tensor2D);
+  const images = tf.tidy(() => tf.range(0, 4).reshape([4, 1, 1, 1])) as Tensor4D;
+  const labels = new Int32Array([0, 0, 1, 0]);
+  const batches = [
+    { imagesNHWC: tf.slice(images, [0], [3]) as Tensor4D, labels: labels.subarray(0, 3) },
+    { imagesNHWC: tf.slice(images, [3], [1]) as Tensor4D, labels: labels.subarray(3) },
+  ];
+  const { confidences, correct } = await collectPredictions(model, batches);
+  const expected = [0.75, 0.9, 0.5, 0.9];
+  expected.forEach((c, i) => close(confidences[i], c, 1e-6));
+  assert.deepEqual(Array.from(correct), [1, 0, 0, 1]);
+  assert.deepEqual(confidences, await collectMaxSoftmax(model, batches));
+  const whole = await evaluateCalibration(model, batches);
+  assert.deepEqual(whole, calibration(confidences, correct));
+  await assert.rejects(() => evaluateCalibration(model, []), /at least one image/);
+  tf.dispose([logitsTensor, images, ...batches.map((b) => b.imagesNHWC)]);
   assert.equal(tf.memory().numTensors, before);
 });
