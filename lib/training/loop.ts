@@ -246,21 +246,23 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
     throw error;
   }
   try {
+    const done = restored.epochsDone >= config.epochs && restored.final !== undefined;
     if (restored.tensors !== undefined) {
       assignModelWeights(model, restored.tensors, join(dir.path, RUN_FILES.checkpoint));
       engine.loadFromModel();
-      engine.loadOptimizerState(
-        new Map(
-          [...restored.tensors].filter(([k]) => k.startsWith("sgd/")).map((
-            [k, v],
-          ) => [k.slice(4), v]),
-        ),
-      );
+      // A finished run needs no momentum (one restored from its record has none).
+      if (!done) {
+        engine.loadOptimizerState(
+          new Map(
+            [...restored.tensors].filter(([k]) => k.startsWith("sgd/")).map((
+              [k, v],
+            ) => [k.slice(4), v]),
+          ),
+        );
+      }
     }
     const metrics = [...restored.metrics];
-    if (restored.epochsDone >= config.epochs && restored.final !== undefined) {
-      return { model, runDir: dir.path, metrics, final: restored.final };
-    }
+    if (done) return { model, runDir: dir.path, metrics, final: restored.final };
     const stopAt = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
     // The one place the loop gets its train step from.
     const trainStep: TrainStep = (batch, lr, rng) => engine.step(batch, lr, rng);

@@ -5,6 +5,8 @@
  * - {@link trainOrLoad}: the trained model of a config, from `runs/<hash>/` or trained (resumable);
  * - {@link trainRun}: the loop itself, in a directory of your choice;
  * - {@link RunDirectory}: a run's files (config, lock, checkpoint, metrics, final);
+ * - {@link exportRunRecord} / {@link restoreRunRecord}: a finished run's compact, committable
+ *   record (float16 weights, checked against the run's test metrics) and the run rebuilt from it;
  * - {@link createTrainEngine}: the train-step engines, compiled (one TensorFlow graph per step,
  *   through TensorFlow's C API: Deno only) or eager (tfjs, the reference), behind one interface;
  *   {@link compileClassifier}: a model's evaluation pass compiled the same way;
@@ -87,6 +89,26 @@ export {
   type RunDirectoryState,
 } from "./run_dir.ts";
 export { runDirectory, type RunResult, trainOrLoad, type TrainOrLoadOptions } from "./runs.ts";
+export {
+  checkFloat16,
+  exportRunRecord,
+  type ExportRunRecordOptions,
+  FLOAT16_TOLERANCE,
+  type Float16Check,
+  hasRunRecord,
+  listRunRecords,
+  readRunRecord,
+  RECORD_FILES,
+  recordDirectory,
+  type RecordTensor,
+  restoreRunRecord,
+  type RestoreRunRecordOptions,
+  RUN_RECORD_FORMAT,
+  type RunRecord,
+  RunRecordError,
+  type RunRecordHeader,
+  type RunRecordListing,
+} from "./run_record.ts";
 export {
   formatDuration,
   formatEpoch,

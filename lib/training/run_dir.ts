@@ -150,7 +150,8 @@ async function readOptionalText(path: string): Promise<string | undefined> {
   }
 }
 
-function parseMetrics(text: string | undefined): EpochMetrics[] {
+/** The lines of a `metrics.jsonl` text (none when undefined); throws on a line that is not JSON. */
+export function parseMetrics(text: string | undefined): EpochMetrics[] {
   if (text === undefined) return [];
   return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
