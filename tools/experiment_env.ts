@@ -7,14 +7,17 @@
  * | scale | `CUTMIX_SCALE` | `cpu` |
  * | runs cache | `CUTMIX_RUNS_DIR` | `<project>/runs` |
  * | reports folder | `CUTMIX_REPORTS_DIR` | `<project>/reports` |
+ * | run records (committed models) | `CUTMIX_PRETRAINED_DIR` | `<project>/pretrained/<scale>` |
  *
  * The notebooks' kernel takes no arguments, so `deno task reproduce` passes these to it through
- * the environment. Relative paths are resolved against the current directory.
+ * the environment. Relative paths are resolved against the current directory. The records folder
+ * (lib/training/run_record.ts) is the scale's own unless `CUTMIX_PRETRAINED_DIR` names one.
  *
  * @example
  * ```ts
- * import { experimentSettingsFromEnv } from "./experiment_env.ts";
- * const { scale, runsDir, reportsDir } = experimentSettingsFromEnv();
+ * import { experimentSettingsFromEnv, recordsDirFromEnv } from "./experiment_env.ts";
+ * const { scale, runsDir, reportsDir, recordsDir } = experimentSettingsFromEnv();
+ * const smokeRecords = recordsDirFromEnv("smoke"); // <project>/pretrained/smoke, unless overridden
  * ```
  * @module
  */
@@ -28,6 +31,7 @@ export const SETTINGS_VARIABLES = Object.freeze({
   scale: "CUTMIX_SCALE",
   runsDir: "CUTMIX_RUNS_DIR",
   reportsDir: "CUTMIX_REPORTS_DIR",
+  recordsDir: "CUTMIX_PRETRAINED_DIR",
 });
 
 /** Where and how big an experiment runs. */
@@ -37,6 +41,22 @@ export interface ExperimentSettings {
   readonly runsDir: string;
   /** Where notebooks save their results and reports go (absolute). */
   readonly reportsDir: string;
+  /** The committed run records the runs cache is restored from (absolute). */
+  readonly recordsDir: string;
+}
+
+function pathFromEnv(env: EnvReader, name: string, fallback: string): string {
+  const value = env.get(name)?.trim();
+  return value ? resolve(value) : fallback;
+}
+
+/** The run records folder of `scale`: `CUTMIX_PRETRAINED_DIR`, else `<root>/pretrained/<scale>`. */
+export function recordsDirFromEnv(
+  scale: ReproductionScale,
+  env: EnvReader = Deno.env,
+  root: string = projectRoot(),
+): string {
+  return pathFromEnv(env, SETTINGS_VARIABLES.recordsDir, join(root, "pretrained", scale));
 }
 
 /** The settings `env` names, with the defaults of the module doc (`root`: the project). */
@@ -44,13 +64,11 @@ export function experimentSettingsFromEnv(
   env: EnvReader = Deno.env,
   root: string = projectRoot(),
 ): ExperimentSettings {
-  const path = (name: string, fallback: string) => {
-    const value = env.get(name)?.trim();
-    return value ? resolve(value) : fallback;
-  };
+  const scale = parseScale(env.get(SETTINGS_VARIABLES.scale), SETTINGS_VARIABLES.scale);
   return {
-    scale: parseScale(env.get(SETTINGS_VARIABLES.scale), SETTINGS_VARIABLES.scale),
-    runsDir: path(SETTINGS_VARIABLES.runsDir, join(root, "runs")),
-    reportsDir: path(SETTINGS_VARIABLES.reportsDir, join(root, "reports")),
+    scale,
+    runsDir: pathFromEnv(env, SETTINGS_VARIABLES.runsDir, join(root, "runs")),
+    reportsDir: pathFromEnv(env, SETTINGS_VARIABLES.reportsDir, join(root, "reports")),
+    recordsDir: recordsDirFromEnv(scale, env, root),
   };
 }

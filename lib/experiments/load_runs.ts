@@ -1,13 +1,18 @@
 /**
  * A notebook's trained models: each {@link PlannedRun} loaded from the runs cache, where
- * `deno task sweep run` put it. A run that is missing is trained here, in this process, with a
- * message saying so (and printing a line per epoch), so a notebook still works on its own.
+ * `deno task sweep run` put it. A run missing from the cache is restored from its committed
+ * record when `recordsDir` has one (lib/training/run_record.ts), else trained here, in this
+ * process, with a message saying so (and printing a line per epoch), so a notebook still works on
+ * its own.
  *
  * @example
  * ```ts
  * import { loadRuns } from "./load_runs.ts";
  * import { notebookRuns } from "./run_list.ts";
- * const runs = await loadRuns(notebookRuns("02", "smoke"), { runsDir: "runs" });
+ * const runs = await loadRuns(notebookRuns("02", "smoke"), {
+ *   runsDir: "runs",
+ *   recordsDir: "pretrained/smoke", // restore from records, when there are some
+ * });
  * for (const run of runs) console.log(run.label, run.seed, run.bestTop1Error);
  * for (const run of runs) run.model.dispose();
  * ```
@@ -17,6 +22,7 @@ import type { CifarLocation } from "../data/cifar.ts";
 import type { ImageClassifier } from "../models/model.ts";
 import { formatEpoch, formatProgress } from "../training/progress.ts";
 import { type EpochMetrics, type FinalSummary, inspectRunDirectory } from "../training/run_dir.ts";
+import { hasRunRecord } from "../training/run_record.ts";
 import { runDirectory, trainOrLoad, type TrainOrLoadOptions } from "../training/runs.ts";
 import type { PlannedRun } from "./run_list.ts";
 
@@ -30,7 +36,7 @@ export interface TrainedRun {
   readonly model: ImageClassifier;
   readonly final: FinalSummary;
   readonly metrics: readonly EpochMetrics[];
-  /** True when it came from the runs cache. */
+  /** True when it came from the runs cache (or was restored into it from its record). */
   readonly cached: boolean;
   /** Lowest test top-1 error over the evaluated epochs (the paper reports the best). */
   readonly bestTop1Error: number;
@@ -40,6 +46,8 @@ export interface TrainedRun {
 export interface LoadRunsOptions {
   /** The runs cache. */
   readonly runsDir: string;
+  /** Committed run records: a run missing from the cache is restored from here, not trained. */
+  readonly recordsDir?: string;
   /** Where CIFAR is, for a run that must be trained (default: the project's `data/`). */
   readonly cifar?: CifarLocation;
   /** Where messages go (default `console.log`, which a notebook shows as they come). */
@@ -64,11 +72,14 @@ export async function loadRuns(
   const every = options.progressEverySeconds ?? 30;
   if (!(every > 0)) throw new Error(`options.progressEverySeconds must be > 0, got ${every}`);
   const out: TrainedRun[] = [];
+  let restoredCount = 0;
   for (const run of runs) {
     const name = `[${run.label} seed ${run.seed}]`;
     const dir = runDirectory(run.config, options.runsDir);
     const { state } = await inspectRunDirectory(dir);
-    if (state !== "done") {
+    const recorded = options.recordsDir !== undefined &&
+      await hasRunRecord(options.recordsDir, run.hash);
+    if (state !== "done" && !recorded) {
       log(
         `${name} not in the runs cache (${dir}: ${state}); training it here, in this process. ` +
           "`deno task sweep run` trains every run up front, in parallel.",
@@ -78,6 +89,8 @@ export async function loadRuns(
     let lastLine = started;
     const result = await trainOrLoad(run.config, {
       runsDir: options.runsDir,
+      recordsDir: options.recordsDir,
+      log: (line) => log(`${name} ${line}`),
       cifar: options.cifar,
       engine: options.engine,
       threads: options.threads,
@@ -104,6 +117,7 @@ export async function loadRuns(
           `${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
     }
+    if (result.restored) restoredCount++;
     out.push({
       label: run.label,
       group: run.group,
@@ -117,6 +131,11 @@ export async function loadRuns(
     });
   }
   const cached = out.filter((r) => r.cached).length;
-  log(`${out.length} run(s): ${cached} from the runs cache, ${out.length - cached} trained here`);
+  const restored = restoredCount > 0 ? ` (${restoredCount} restored from records)` : "";
+  log(
+    `${out.length} run(s): ${cached} from the runs cache${restored}, ${
+      out.length - cached
+    } trained here`,
+  );
   return out;
 }

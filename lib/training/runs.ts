@@ -9,6 +9,10 @@
  * file is replaced atomically). Where the cache lives is the caller's choice: entry points take
  * it from `--runs-dir` or `CUTMIX_RUNS_DIR` (tools/experiment_env.ts).
  *
+ * With `recordsDir` (committed run records, lib/training/run_record.ts; entry points default to
+ * `<project>/pretrained/<scale>`), a run that is not complete in the cache but has a record is
+ * restored from it into the cache and loaded, not trained.
+ *
  * @example
  * ```ts
  * import { trainOrLoad } from "./runs.ts";
@@ -28,11 +32,16 @@ import type { ImageDataset } from "../data/dataset.ts";
 import { configHash, resolveRunConfig, type RunConfig, type RunConfigInput } from "./config.ts";
 import { loadFinishedRun, type TrainProgress, trainRun, type TrainRunOptions } from "./loop.ts";
 import { type EpochMetrics, type FinalSummary, RunDamagedError } from "./run_dir.ts";
+import { hasRunRecord, restoreRunRecord } from "./run_record.ts";
 
 /** Options of {@link trainOrLoad}. */
 export interface TrainOrLoadOptions {
   /** The cache's root folder. */
   readonly runsDir: string;
+  /** Run records to restore a run from when the cache lacks it (lib/training/run_record.ts). */
+  readonly recordsDir?: string;
+  /** Where the line saying a run was restored from its record goes (default `console.log`). */
+  readonly log?: (line: string) => void;
   /** Progress while training (not called when the run is cached). */
   readonly onProgress?: (progress: TrainProgress) => void;
   /** Called after each trained epoch. */
@@ -57,8 +66,10 @@ export interface RunResult {
   readonly runDir: string;
   readonly final: FinalSummary;
   readonly metrics: EpochMetrics[];
-  /** True when nothing was trained (the run was complete in the cache). */
+  /** True when nothing was trained (the run was complete in the cache, or restored). */
   readonly cached: boolean;
+  /** True when the run was restored from its record into the cache by this call. */
+  readonly restored: boolean;
 }
 
 /** The directory `config` trains in under `runsDir`. */
@@ -87,7 +98,21 @@ export async function trainOrLoad(
   } catch (error) {
     if (!(error instanceof RunDamagedError && options.retrainCorrupt)) throw error;
   }
-  if (finished !== undefined) return { ...finished, config, hash, runDir, cached: true };
+  if (finished === undefined && options.recordsDir !== undefined) {
+    if (await hasRunRecord(options.recordsDir, hash)) {
+      await restoreRunRecord(options.recordsDir, hash, options.runsDir);
+      (options.log ?? console.log)(
+        `run ${hash} restored from its record in ${options.recordsDir} into ${runDir} ` +
+          "(float16 weights; not trained)",
+      );
+      finished = await loadFinishedRun(config, runDir);
+      if (finished === undefined) throw new Error(`${runDir}: restored, but not complete`);
+      return { ...finished, config, hash, runDir, cached: true, restored: true };
+    }
+  }
+  if (finished !== undefined) {
+    return { ...finished, config, hash, runDir, cached: true, restored: false };
+  }
   const result = await trainRun(config, {
     runDir,
     data: options.data,
@@ -106,5 +131,6 @@ export async function trainOrLoad(
     final: result.final!,
     metrics: result.metrics,
     cached: false,
+    restored: false,
   };
 }
