@@ -10,6 +10,10 @@
  * threads; then the same concurrency); with none, a run's minutes are unknown until one such
  * run has been trained on this machine.
  *
+ * With `recordsDir` (committed run records, lib/training/run_record.ts), a run that is not done in
+ * the runs cache but has a record is planned as `recorded`: restored from it, not trained
+ * ({@link runsToRestore}, {@link runsToTrain}).
+ *
  * @example
  * ```ts
  * import { planSweep } from "./plan.ts";
@@ -23,6 +27,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { canonicalJson, type RunConfig } from "../training/config.ts";
 import { inspectRunDirectory, type RunDirectoryState } from "../training/run_dir.ts";
+import { hasRunRecord } from "../training/run_record.ts";
 import { runDirectory } from "../training/runs.ts";
 import type { SweepRun } from "./run_list.ts";
 
@@ -173,8 +178,13 @@ export interface PlanEntry extends SweepRun {
   readonly runDir: string;
   readonly state: RunDirectoryState["state"];
   readonly epochsLogged: number;
+  /** The records folder has this run's record (a run not done is restored from it). */
+  readonly recorded: boolean;
   readonly cost: RunCost;
-  /** Training images left (0 when done; partial runs count their logged epochs as done). */
+  /**
+   * Training images left (0 when done or recorded; partial runs count their logged epochs as
+   * done).
+   */
   readonly imagesRemaining: number;
   readonly rate?: RateEstimate;
   /** Minutes left at `rate` (training plus evaluations left at the same rate); undefined without one. */
@@ -184,12 +194,16 @@ export interface PlanEntry extends SweepRun {
 /** A sweep's plan: every run with its state and cost. */
 export interface SweepPlan {
   readonly runsDir: string;
+  /** The records folder looked in, if any. */
+  readonly recordsDir?: string;
   readonly entries: readonly PlanEntry[];
 }
 
 /** Options of {@link planSweep}. */
 export interface PlanOptions {
   readonly runsDir: string;
+  /** Committed run records (lib/training/run_record.ts): recorded runs need no training. */
+  readonly recordsDir?: string;
   /** TensorFlow threads each run will get. */
   readonly threads: number;
   /** Runs that will train at once. */
@@ -206,35 +220,67 @@ export async function planSweep(
   for (const run of runs) {
     const runDir = runDirectory(run.config, options.runsDir);
     const { state, epochsLogged } = await inspectRunDirectory(runDir);
+    const recorded = options.recordsDir !== undefined &&
+      await hasRunRecord(options.recordsDir, run.hash);
     const cost = runCost(run.config);
-    const epochsLeft = state === "done" ? 0 : Math.max(0, run.config.epochs - epochsLogged);
+    const nothingLeft = state === "done" || recorded;
+    const epochsLeft = nothingLeft ? 0 : Math.max(0, run.config.epochs - epochsLogged);
     const imagesRemaining = epochsLeft * cost.trainImages;
-    const evalsLeft = state === "done"
+    const evalsLeft = nothingLeft
       ? 0
       : Math.max(0, cost.evaluations - Math.floor(epochsLogged / run.config.evalEvery));
     const rate = estimateRate(samples, run.config, options);
     // Evaluation is a forward pass only: about a third of a training step's work per image.
     const workImages = imagesRemaining + evalsLeft * cost.testImages / 3;
     const minutes = rate ? workImages / rate.imagesPerSecond / 60 : undefined;
-    entries.push({ ...run, runDir, state, epochsLogged, cost, imagesRemaining, rate, minutes });
+    entries.push({
+      ...run,
+      runDir,
+      state,
+      epochsLogged,
+      recorded,
+      cost,
+      imagesRemaining,
+      rate,
+      minutes,
+    });
   }
-  return { runsDir: options.runsDir, entries };
+  return { runsDir: options.runsDir, recordsDir: options.recordsDir, entries };
 }
 
-/** The file a sweep's workers read their runs from: `{ runsDir, runs: [{ hash, config }] }`. */
+/** The runs of `plan` to train: neither done in the runs cache nor recorded. */
+export function runsToTrain(plan: SweepPlan): PlanEntry[] {
+  return plan.entries.filter((e) => e.state !== "done" && !e.recorded);
+}
+
+/** The runs of `plan` to restore from their records: recorded, not done in the runs cache. */
+export function runsToRestore(plan: SweepPlan): PlanEntry[] {
+  return plan.entries.filter((e) => e.state !== "done" && e.recorded);
+}
+
+/**
+ * The file a sweep's workers read their runs from: `{ runsDir, recordsDir?, runs: [{ hash,
+ * config }] }`; with `recordsDir`, a worker exports the record of the run it finished there.
+ */
 export interface PlanFile {
   readonly runsDir: string;
+  readonly recordsDir?: string;
   readonly runs: readonly { readonly hash: string; readonly config: RunConfig }[];
 }
 
-/** Writes the runs of `entries` to `path` atomically, for workers and array tasks. */
+/**
+ * Writes the runs of `entries` to `path` atomically, for workers and array tasks; `recordsDir`:
+ * where they export each finished run's record (none when absent).
+ */
 export async function writePlanFile(
   path: string,
   runsDir: string,
   entries: readonly Pick<PlanEntry, "hash" | "config">[],
+  recordsDir?: string,
 ): Promise<void> {
   const file: PlanFile = {
     runsDir,
+    ...(recordsDir === undefined ? {} : { recordsDir }),
     runs: entries.map(({ hash, config }) => ({ hash, config })),
   };
   await writeFileAtomic(path, JSON.stringify(file, null, 1) + "\n");
@@ -245,6 +291,9 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
   const file = JSON.parse(await Deno.readTextFile(path)) as PlanFile;
   if (typeof file?.runsDir !== "string" || !Array.isArray(file.runs)) {
     throw new Error(`${path} is not a sweep plan file (needs runsDir and runs)`);
+  }
+  if (file.recordsDir !== undefined && typeof file.recordsDir !== "string") {
+    throw new Error(`${path}: recordsDir must be a path, got ${JSON.stringify(file.recordsDir)}`);
   }
   return file;
 }

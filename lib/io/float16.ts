@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { decodeFloat16, encodeFloat16, float16Bits } from "./float16.ts";
- * console.log(float16Bits(1), float16Bits(-2), float16Bits(65504)); // 0x3c00 0xc000 0x7bff
+ * console.log(float16Bits(1) === 0x3c00, float16Bits(65504) === 0x7bff); // true true
  * const halves = encodeFloat16(new Float32Array([0.1, 1e-7, 1e6]));
  * console.log(decodeFloat16(halves)); // Float32Array [0.0999755859375, 1.1920928955078125e-7, Infinity]
  * ```

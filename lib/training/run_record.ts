@@ -31,10 +31,12 @@
  *   { runsDir: "runs" },
  * );
  * model.dispose();
- * const { test } = await loadRunData(config);
- * const header = await exportRunRecord(runDir, { recordsDir: "pretrained/smoke", test });
- * console.log(header.float16Check.top1DeltaPoints, (await listRunRecords("pretrained/smoke")).length);
- * await restoreRunRecord("pretrained/smoke", hash, "/tmp/other-runs"); // a complete run directory
+ * const recordsDir = await Deno.makeTempDir();
+ * const { test } = await loadRunData(config); // the run's own test set, for the float16 check
+ * const header = await exportRunRecord(runDir, { recordsDir, test });
+ * console.log(header.float16Check.top1DeltaPoints, (await listRunRecords(recordsDir)).length);
+ * // Elsewhere (a clean clone): the run directory rebuilt from the record, as trainOrLoad does.
+ * await restoreRunRecord(recordsDir, hash, await Deno.makeTempDir());
  * ```
  * @module
  */
