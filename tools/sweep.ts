@@ -1,15 +1,19 @@
 /**
- * `deno task sweep plan|run|status` — a reproduction's training runs as independent jobs.
+ * `deno task sweep plan|run|status|export` — a reproduction's training runs as independent jobs.
  *
  *     deno task sweep plan [--scale S] [--only 02,03]        # every run: hash, cached?, cost
  *     deno task sweep run [--engine local|slurm] [--workers N] [--threads-per-worker T]
  *     deno task sweep status                                  # runs dir + squeue/sacct
+ *     deno task sweep export [--scale S] [--runs-dir D]       # records of finished runs
  *
- * The runs are lib/experiments/run_list.ts's, deduplicated by config hash. `run` trains what is
- * missing: with `--engine local` (default) in a pool of worker processes on this machine; with
- * `--engine slurm` as one job array over the runs directory (a shared filesystem). Either way a
- * killed sweep resumes where it was (runs cache + checkpoints), and every run's numbers are the
- * same bits. See docs/sweeps.md.
+ * The runs are lib/experiments/run_list.ts's, deduplicated by config hash. `run` first restores
+ * the runs that have a committed record (lib/training/run_record.ts; `--records-dir`, default
+ * `pretrained/<scale>`) and trains what is still missing: with `--engine local` (default) in a
+ * pool of worker processes on this machine; with `--engine slurm` as one job array over the runs
+ * directory (a shared filesystem). Either way a killed sweep resumes where it was (runs cache +
+ * checkpoints), and every run's numbers are the same bits. Each run a worker finishes is exported
+ * as a record (float16 weights, checked), except at smoke scale unless `--export-records`.
+ * `export` writes the records of finished runs that have none. See docs/sweeps.md.
  *
  * (`worker` is the internal subcommand one pool process or array task runs: it trains one run
  * of a plan file and reports progress as `@sweep` lines.)
@@ -24,6 +28,7 @@ import { experimentSettingsFromEnv } from "./experiment_env.ts";
 import { requestedBackend, useBackendFromEnv } from "./backend_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
 import { trainEngineFromEnv } from "./engine_env.ts";
+import { recordsDirFromEnv } from "./experiment_env.ts";
 import { sweepRuns } from "../lib/experiments/run_list.ts";
 import {
   estimateRate,
@@ -34,6 +39,8 @@ import {
   readThroughput,
   recordThroughput,
   runCost,
+  runsToRestore,
+  runsToTrain,
   type SweepPlan,
   type ThroughputSample,
   writePlanFile,
@@ -55,20 +62,40 @@ import {
 import { canonicalJson } from "../lib/training/config.ts";
 import { inspectRunDirectory } from "../lib/training/run_dir.ts";
 import { formatDuration, formatEpoch } from "../lib/training/progress.ts";
-import { trainRun } from "../lib/training/loop.ts";
+import { loadRunData, trainRun } from "../lib/training/loop.ts";
 import { runDirectory } from "../lib/training/runs.ts";
+import {
+  exportRunRecord,
+  hasRunRecord,
+  listRunRecords,
+  restoreRunRecord,
+  type RunRecordHeader,
+} from "../lib/training/run_record.ts";
+import { type CifarLocation, loadCifar } from "../lib/data/cifar.ts";
+import type { ImageDataset } from "../lib/data/dataset.ts";
+import type { RunConfig } from "../lib/training/config.ts";
 
-const USAGE = `Usage: deno task sweep <plan|run|status> [options]
+const USAGE = `Usage: deno task sweep <plan|run|status|export> [options]
 
-  plan      list every run of the reproduction: config hash, state in the runs cache, images
-            left to train and estimated minutes (from rates measured on this machine)
-  run       train what is missing; exits non-zero if any run failed
-  status    every run's state from the runs directory, and the last Slurm job's tasks
+  plan      list every run of the reproduction: config hash, state in the runs cache (or
+            "recorded": restored from its record), images left to train and estimated minutes
+            (from rates measured on this machine)
+  run       restore the recorded runs, train what is still missing, export each run it finished
+            as a record; exits non-zero if any run failed
+  status    every run's state from the runs directory, the records, the last Slurm job's tasks
+  export    write the record of every finished run that has none (float16 weights, checked on
+            the run's test set); exits non-zero if any was refused
 
 Common options
   --scale S                 smoke | cpu | paper (default: CUTMIX_SCALE, else cpu)
   --only 02,03              only these notebooks' runs
   --runs-dir DIR            the runs cache (default: CUTMIX_RUNS_DIR, else runs/)
+  --records-dir DIR         the run records (default: CUTMIX_PRETRAINED_DIR, else
+                            pretrained/<scale>)
+
+run
+  --export-records          export finished runs' records at smoke scale too (other scales
+                            always do)
 
 run, local engine (default)
   --workers N               worker processes (default: one per core)
@@ -109,33 +136,54 @@ function minutes(m: number | undefined): string {
   return m === undefined ? "?" : m < 10 ? m.toFixed(1) : m.toFixed(0);
 }
 
+/** A plan entry's state column: a run not in the cache but recorded shows as "recorded". */
+function stateLabel(e: PlanEntry): string {
+  if (e.state !== "done" && e.recorded) return "recorded";
+  return e.state + (e.state === "partial" ? ` ${e.epochsLogged}/${e.config.epochs}` : "");
+}
+
 /** The plan as a table, with totals and the wall time at `workers` at once. */
 function printPlan(plan: SweepPlan, workers: number, threads: number): void {
   const rows = plan.entries.map((e, i) => [
     String(i + 1),
     e.hash,
-    e.state + (e.state === "partial" ? ` ${e.epochsLogged}/${e.config.epochs}` : ""),
+    stateLabel(e),
+    e.recorded ? "yes" : "",
     modelLabel(e.config),
     e.imagesRemaining.toLocaleString("en-US"),
     minutes(e.minutes),
     e.uses.map((u) => `${u.notebook} ${u.label} s${u.seed}`).join("; "),
   ]);
-  const header = ["#", "hash", "state", "model", "images left", "min", "used by"];
+  const header = ["#", "hash", "state", "record", "model", "images left", "min", "used by"];
+  const last = header.length - 1;
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, c) => c === 6 ? cell : cell.padEnd(widths[c])).join("  ");
+    cells.map((cell, c) => c === last ? cell : cell.padEnd(widths[c])).join("  ");
   console.log(line(header));
   for (const r of rows) console.log(line(r));
-  const todo = plan.entries.filter((e) => e.state !== "done");
+  const todo = runsToTrain(plan);
+  const restore = runsToRestore(plan);
   const known = todo.filter((e) => e.minutes !== undefined);
   const serial = known.reduce((s, e) => s + e.minutes!, 0);
   const longest = Math.max(0, ...known.map((e) => e.minutes!));
   const wall = Math.max(serial / Math.max(1, Math.min(workers, todo.length)), longest);
   const images = todo.reduce((s, e) => s + e.imagesRemaining, 0);
+  const done = plan.entries.filter((e) => e.state === "done");
+  const unrecorded = done.filter((e) => !e.recorded).length;
   console.log(
-    `\n${plan.entries.length} runs: ${plan.entries.length - todo.length} in the runs cache ` +
-      `(${plan.runsDir}), ${todo.length} to train, ${images.toLocaleString("en-US")} images.`,
+    `\n${plan.entries.length} runs: ${done.length} in the runs cache (${plan.runsDir}), ` +
+      `${restore.length} to restore from their records, ${todo.length} to train, ` +
+      `${images.toLocaleString("en-US")} images.`,
   );
+  if (plan.recordsDir !== undefined) {
+    const recorded = plan.entries.filter((e) => e.recorded).length;
+    console.log(
+      `Records: ${recorded} of ${plan.entries.length} runs in ${plan.recordsDir}` +
+        (unrecorded
+          ? `; ${unrecorded} finished run(s) without one (\`deno task sweep export\`).`
+          : "."),
+    );
+  }
   if (todo.length) {
     const rate = known[0]?.rate;
     console.log(
@@ -153,6 +201,7 @@ interface CommonArgs {
   scale: ReproductionScale;
   only?: string[];
   runsDir: string;
+  recordsDir: string;
 }
 
 function commonArgs(values: Record<string, unknown>): CommonArgs {
@@ -160,12 +209,16 @@ function commonArgs(values: Record<string, unknown>): CommonArgs {
   const only = (values.only as string | undefined)?.split(",").map((s) => s.trim()).filter(
     Boolean,
   );
+  const scale = values.scale === undefined
+    ? settings.scale
+    : parseScale(values.scale as string, "--scale");
   return {
-    scale: values.scale === undefined
-      ? settings.scale
-      : parseScale(values.scale as string, "--scale"),
+    scale,
     only,
     runsDir: values["runs-dir"] ? resolve(values["runs-dir"] as string) : settings.runsDir,
+    recordsDir: values["records-dir"]
+      ? resolve(values["records-dir"] as string)
+      : recordsDirFromEnv(scale),
   };
 }
 
@@ -252,38 +305,78 @@ async function summarize(
 }
 
 /**
- * The runs `plan` still has to train, with this sweep's folder and its plan file written; undefined
- * (after saying so) when every run is in the runs cache.
+ * Restores the runs of `plan` that have a record instead of training them; returns how many
+ * could not be restored (each said why).
+ */
+async function restoreRecorded(plan: SweepPlan): Promise<number> {
+  let failed = 0;
+  for (const e of runsToRestore(plan)) {
+    try {
+      await restoreRunRecord(plan.recordsDir!, e.hash, plan.runsDir);
+      console.error(`[sweep] restored ${runLabel(e)} (${e.hash}) from its record, not trained`);
+    } catch (error) {
+      failed++;
+      console.error(
+        `[sweep] FAILED to restore ${runLabel(e)} (${e.hash}) from ${plan.recordsDir}: ` +
+          `${(error as Error).message}`,
+      );
+    }
+  }
+  return failed;
+}
+
+/**
+ * The runs `plan` still has to train (the recorded ones restored first), with this sweep's folder
+ * and its plan file written (`exportTo`: where workers export records); undefined (after saying
+ * so) when none is left. `failed` counts the recorded runs that could not be restored.
  */
 async function prepareSweep(
   plan: SweepPlan,
   scale: string,
   engine: "local" | "slurm",
-): Promise<{ todo: SweepPlan["entries"]; dir: string; planPath: string } | undefined> {
-  const todo = plan.entries.filter((e) => e.state !== "done");
+  exportTo: string | undefined,
+): Promise<{ failed: number; sweep?: { todo: PlanEntry[]; dir: string; planPath: string } }> {
+  const failed = await restoreRecorded(plan);
+  const todo = runsToTrain(plan);
   if (todo.length === 0) {
     console.error(
-      `[sweep] all ${plan.entries.length} runs are in the runs cache (${plan.runsDir})`,
+      `[sweep] all ${plan.entries.length - failed} runs are in the runs cache (${plan.runsDir})` +
+        (failed ? `; ${failed} could not be restored` : ""),
     );
-    return undefined;
+    return { failed };
   }
   const dir = sweepDir(plan.runsDir, scale, engine);
   const planPath = join(dir, "plan.json");
-  await writePlanFile(planPath, plan.runsDir, todo);
-  return { todo, dir, planPath };
+  await writePlanFile(planPath, plan.runsDir, todo, exportTo);
+  return { failed, sweep: { todo, dir, planPath } };
+}
+
+/** Where this sweep's workers export records: every scale but smoke, unless asked. */
+export function exportTarget(
+  values: Record<string, unknown>,
+  scale: ReproductionScale,
+  recordsDir: string,
+): string | undefined {
+  return scale !== "smoke" || values["export-records"] ? recordsDir : undefined;
 }
 
 async function runLocal(
   plan: SweepPlan,
   values: Record<string, unknown>,
-  scale: string,
+  scale: ReproductionScale,
+  recordsDir: string,
 ): Promise<number> {
   const workersAsked = positiveInteger("workers", values.workers as string | undefined);
   const threads = positiveInteger("threads-per-worker", values["threads-per-worker"] as string) ??
     1;
-  const prepared = await prepareSweep(plan, scale, "local");
-  if (prepared === undefined) return 0;
-  const { todo, dir, planPath } = prepared;
+  const prepared = await prepareSweep(
+    plan,
+    scale,
+    "local",
+    exportTarget(values, scale, recordsDir),
+  );
+  if (prepared.sweep === undefined) return prepared.failed ? 1 : 0;
+  const { todo, dir, planPath } = prepared.sweep;
   const workers = Math.min(workersAsked ?? cores(), todo.length);
   console.error(
     `[sweep] ${todo.length} of ${plan.entries.length} runs to train with ${workers} worker(s) × ` +
@@ -361,17 +454,23 @@ async function runLocal(
     workers,
     threads,
   }, dir);
-  return results.every((r) => r.ok) ? 0 : 1;
+  return results.every((r) => r.ok) && prepared.failed === 0 ? 0 : 1;
 }
 
 async function runSlurm(
   plan: SweepPlan,
   values: Record<string, unknown>,
-  scale: string,
+  scale: ReproductionScale,
+  recordsDir: string,
 ): Promise<number> {
-  const prepared = await prepareSweep(plan, scale, "slurm");
-  if (prepared === undefined) return 0;
-  const { todo, dir, planPath } = prepared;
+  const prepared = await prepareSweep(
+    plan,
+    scale,
+    "slurm",
+    exportTarget(values, scale, recordsDir),
+  );
+  if (prepared.sweep === undefined) return prepared.failed ? 1 : 0;
+  const { todo, dir, planPath } = prepared.sweep;
   const samples = await readThroughput(plan.runsDir);
   const slowest = todo.map((e) => {
     const rate = estimateRate(samples, e.config, { threads: 1, concurrent: 1 });
@@ -477,7 +576,7 @@ async function runSlurm(
         );
       }
       console.error(`[sweep] job ${jobId}: ${states.length - bad.length}/${todo.length} completed`);
-      return bad.length ? 1 : 0;
+      return bad.length || prepared.failed ? 1 : 0;
     }
     await new Promise((r) => setTimeout(r, 3000));
   }
@@ -514,6 +613,15 @@ async function taskStates(jobId: string, runDirs: readonly string[]): Promise<Ar
 
 async function status(plan: SweepPlan): Promise<number> {
   printPlan(plan, cores(), 1);
+  if (plan.recordsDir !== undefined) {
+    const listed = await listRunRecords(plan.recordsDir);
+    const bad = listed.filter((l) => l.problem !== undefined);
+    console.log(
+      `${listed.length} record(s) in ${plan.recordsDir} in all` +
+        (bad.length ? `, ${bad.length} unreadable:` : ""),
+    );
+    for (const l of bad) console.log(`  ${l.problem}`);
+  }
   let record: { jobId: string; planPath: string; logDir: string } | undefined;
   try {
     record = JSON.parse(
@@ -539,6 +647,67 @@ async function status(plan: SweepPlan): Promise<number> {
     );
   }
   return 0;
+}
+
+/**
+ * The run's test set, as `loadRunData` subsets it; each dataset is read from disk once per
+ * process (the export of a whole sweep reuses it).
+ */
+function testSets(cifar: CifarLocation): (config: RunConfig) => Promise<ImageDataset> {
+  const loaded = new Map<string, Promise<{ train: ImageDataset; test: ImageDataset }>>();
+  return async (config) => {
+    const dataset = config.dataset;
+    if (dataset !== "cifar10" && dataset !== "cifar100") {
+      throw new Error(`run ${config.dataset}: only CIFAR runs can be exported from the sweep`);
+    }
+    let data = loaded.get(dataset);
+    if (data === undefined) {
+      data = Promise.all([loadCifar(dataset, "train", cifar), loadCifar(dataset, "test", cifar)])
+        .then(([train, test]) => ({ train, test }));
+      loaded.set(dataset, data);
+    }
+    return (await loadRunData(config, await data)).test;
+  };
+}
+
+/** One line on a record's float16 check and size. */
+function describeRecord(header: RunRecordHeader): string {
+  const { float32, float16, top1DeltaPoints, lossRelativeChange } = header.float16Check;
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return `test top-1 error ${pct(float32.top1Error)} (float32) → ${pct(float16.top1Error)} ` +
+    `(float16, ${top1DeltaPoints >= 0 ? "+" : ""}${top1DeltaPoints.toFixed(2)} points), loss ` +
+    `${lossRelativeChange >= 0 ? "+" : ""}${(100 * lossRelativeChange).toFixed(3)} %, ` +
+    `${(header.weights.byteLength / 1024).toFixed(0)} KiB of weights`;
+}
+
+/**
+ * `sweep export`: the record of every finished run of `plan` that has none, into
+ * `plan.recordsDir`; returns 1 if any was refused.
+ */
+async function exportRecords(plan: SweepPlan): Promise<number> {
+  const recordsDir = plan.recordsDir!;
+  const todo = plan.entries.filter((e) => e.state === "done" && !e.recorded);
+  const unfinished = plan.entries.filter((e) => e.state !== "done" && !e.recorded).length;
+  console.error(
+    `[sweep] ${todo.length} finished run(s) to export into ${recordsDir} ` +
+      `(${plan.entries.filter((e) => e.recorded).length} recorded already, ${unfinished} not ` +
+      "finished)",
+  );
+  if (todo.length === 0) return 0;
+  await useBackendFromEnv();
+  const testOf = testSets(cifarLocationFromEnv());
+  let failed = 0;
+  for (const e of todo) {
+    try {
+      const header = await exportRunRecord(e.runDir, { recordsDir, test: await testOf(e.config) });
+      console.error(`[sweep] exported ${runLabel(e)} (${e.hash}): ${describeRecord(header)}`);
+    } catch (error) {
+      failed++;
+      console.error(`[sweep] NOT exported ${runLabel(e)} (${e.hash}): ${(error as Error).message}`);
+    }
+  }
+  console.error(`[sweep] ${todo.length - failed}/${todo.length} exported`);
+  return failed ? 1 : 0;
 }
 
 /** One pool process or array task: trains run `index` of a plan file. */
@@ -609,6 +778,20 @@ async function worker(values: Record<string, unknown>): Promise<number> {
     console.error(
       `run ${run.hash} done: test top-1 error ${(100 * result.final!.test.top1Error).toFixed(2)}%`,
     );
+    if (plan.recordsDir !== undefined && !(await hasRunRecord(plan.recordsDir, run.hash))) {
+      try {
+        const test = await testSets(cifarLocationFromEnv())(run.config);
+        const header = await exportRunRecord(runDir, { recordsDir: plan.recordsDir, test });
+        console.error(
+          `run ${run.hash} record exported to ${plan.recordsDir}: ${describeRecord(header)}`,
+        );
+      } catch (error) {
+        throw new Error(
+          `run ${run.hash} is trained (in ${runDir}), but its record was not exported: ` +
+            `${(error as Error).message}; retry with \`deno task sweep export\``,
+        );
+      }
+    }
     return 0;
   } catch (error) {
     if (error instanceof LockBusyError) {
@@ -629,6 +812,8 @@ async function main(args: string[]): Promise<number> {
       scale: { type: "string" },
       only: { type: "string" },
       "runs-dir": { type: "string" },
+      "records-dir": { type: "string" },
+      "export-records": { type: "boolean" },
       engine: { type: "string", default: "local" },
       workers: { type: "string" },
       "threads-per-worker": { type: "string" },
@@ -661,6 +846,7 @@ async function main(args: string[]): Promise<number> {
   const threads = positiveInteger("threads-per-worker", values["threads-per-worker"]) ?? 1;
   const plan = await planSweep(runs, {
     runsDir: common.runsDir,
+    recordsDir: common.recordsDir,
     threads,
     concurrent: Math.min(workers, Math.max(1, runs.length)),
   });
@@ -673,12 +859,18 @@ async function main(args: string[]): Promise<number> {
       return 0;
     case "status":
       return await status(plan);
+    case "export":
+      return await exportRecords(plan);
     case "run":
-      if (values.engine === "local") return await runLocal(plan, values, common.scale);
-      if (values.engine === "slurm") return await runSlurm(plan, values, common.scale);
+      if (values.engine === "local") {
+        return await runLocal(plan, values, common.scale, common.recordsDir);
+      }
+      if (values.engine === "slurm") {
+        return await runSlurm(plan, values, common.scale, common.recordsDir);
+      }
       throw new Error(`--engine must be local or slurm, got "${values.engine}"`);
     default:
-      throw new Error(`unknown subcommand "${command}": use plan, run or status (--help)`);
+      throw new Error(`unknown subcommand "${command}": use plan, run, status or export (--help)`);
   }
 }
 

@@ -7,6 +7,8 @@ import {
   readThroughput,
   recordThroughput,
   runCost,
+  runsToRestore,
+  runsToTrain,
   type ThroughputSample,
   writePlanFile,
 } from "../../lib/experiments/plan.ts";
@@ -148,6 +150,8 @@ Deno.test("planSweep: cached, partial and missing runs, with minutes from the re
       ["empty", 0, 1000],
       ["empty", 0, 1000],
     ]);
+    assert.ok(plan.entries.every((e) => !e.recorded));
+    assert.deepEqual(runsToTrain(plan).map((e) => e.hash), runs.slice(1).map((r) => r.hash));
     assert.equal(plan.entries[0].minutes, 0);
     // 500 images + one evaluation of 200 test images at a third of a training image's cost.
     assert.equal(plan.entries[1].minutes, (500 + 200 / 3) / 50 / 60);
@@ -159,5 +163,46 @@ Deno.test("planSweep: cached, partial and missing runs, with minutes from the re
     assert.deepEqual(file.runs[0].config, partial.config);
   } finally {
     await Deno.remove(runsDir, { recursive: true });
+  }
+});
+
+Deno.test("planSweep with records: a recorded run is restored, not trained; the plan file says where workers export", async () => {
+  const root = await Deno.makeTempDir({ prefix: "cutmix-plan-" });
+  try {
+    const runsDir = join(root, "runs");
+    const recordsDir = join(root, "records");
+    const runs = sweepRuns("smoke", ["02"]);
+    const [done, partial, recorded] = runs;
+    await Deno.mkdir(join(runsDir, done.hash), { recursive: true });
+    await Deno.writeTextFile(join(runsDir, done.hash, "final.json"), "{}");
+    await Deno.mkdir(join(runsDir, partial.hash));
+    await Deno.writeTextFile(join(runsDir, partial.hash, "checkpoint.bin"), "x");
+    await Deno.writeTextFile(join(runsDir, partial.hash, "metrics.jsonl"), '{"epoch":1}\n');
+    // Records of the done run and of the partial one and of a third (the plan reads headers'
+    // presence only; restoring verifies them, test/training/run_record_test.ts).
+    for (const run of [done, partial, recorded]) {
+      await Deno.mkdir(join(recordsDir, run.hash), { recursive: true });
+      await Deno.writeTextFile(join(recordsDir, run.hash, "record.json"), "{}");
+    }
+    const plan = await planSweep(runs, { runsDir, recordsDir, threads: 1, concurrent: 2 });
+    assert.equal(plan.recordsDir, recordsDir);
+    assert.deepEqual(
+      plan.entries.map((e) => [e.state, e.recorded, e.imagesRemaining, e.minutes]),
+      [
+        ["done", true, 0, undefined],
+        ["partial", true, 0, undefined],
+        ["empty", true, 0, undefined],
+        ["empty", false, 1000, undefined],
+      ],
+    );
+    assert.deepEqual(runsToRestore(plan).map((e) => e.hash), [partial.hash, recorded.hash]);
+    assert.deepEqual(runsToTrain(plan).map((e) => e.hash), [runs[3].hash]);
+    const path = join(root, "plan.json");
+    await writePlanFile(path, runsDir, runsToTrain(plan), recordsDir);
+    assert.equal((await readPlanFile(path)).recordsDir, recordsDir);
+    await writePlanFile(path, runsDir, runsToTrain(plan));
+    assert.equal("recordsDir" in (await readPlanFile(path)), false);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
