@@ -94,25 +94,33 @@ export interface Float16Check {
   readonly lossRelativeChange: number;
   /** The limits it was held to ({@link FLOAT16_TOLERANCE}). */
   readonly tolerance: { readonly top1Points: number; readonly lossRelative: number };
+  /** Both changes within the tolerance, on as many images: the record may be written. */
   readonly passed: boolean;
 }
 
 /** One tensor of `weights.f16`: `offset` and the size are in float16 values. */
 export interface RecordTensor {
+  /** The checkpoint's name of the variable, e.g. `model/stem.conv.kernel`. */
   readonly name: string;
+  /** Its shape; its size is their product. */
   readonly shape: readonly number[];
+  /** Where its first value is, counted in float16 values from the start of the file. */
   readonly offset: number;
 }
 
 /** `record.json`. */
 export interface RunRecordHeader {
+  /** Always {@link RUN_RECORD_FORMAT}. */
   readonly format: typeof RUN_RECORD_FORMAT;
+  /** The layout's version (1). */
   readonly version: number;
   /** The run's config hash (the record's directory name). */
   readonly hash: string;
   /** `final.json`'s model name, e.g. "resnet20". */
   readonly model: string;
+  /** The run's epochs (all done). */
   readonly epochs: number;
+  /** The weights file: name, value type, size in bytes, SHA-256 (hex) and its tensors in order. */
   readonly weights: {
     readonly file: string;
     readonly dtype: "float16";
@@ -120,6 +128,7 @@ export interface RunRecordHeader {
     readonly sha256: string;
     readonly tensors: readonly RecordTensor[];
   };
+  /** What the float16 model measured against the float32 run at export. */
   readonly float16Check: Float16Check;
   /** ISO time of the export. */
   readonly exportedAt: string;
@@ -127,9 +136,13 @@ export interface RunRecordHeader {
 
 /** A record read back and verified by {@link readRunRecord}. */
 export interface RunRecord {
+  /** `record.json`. */
   readonly header: RunRecordHeader;
+  /** `config.json`: the run's resolved config (its hash is the record's). */
   readonly config: RunConfig;
+  /** `metrics.jsonl`: one line per epoch, as the float32 run logged them. */
   readonly metrics: EpochMetrics[];
+  /** `final.json`: the float32 run's summary. */
   readonly final: FinalSummary;
   /** The model's variables (`model/…`), float16 values in float32 arrays. */
   readonly tensors: Map<string, StoredTensor>;
@@ -137,7 +150,9 @@ export interface RunRecord {
 
 /** A record or run cannot be exported, read or restored; `path` names the directory. */
 export class RunRecordError extends Error {
+  /** The record or run directory at fault. */
   readonly path: string;
+  /** `problem` says what is wrong with `path`. */
   constructor(path: string, problem: string) {
     super(`${path}: ${problem}`);
     this.name = "RunRecordError";
@@ -440,9 +455,13 @@ export async function hasRunRecord(recordsDir: string, hash: string): Promise<bo
 
 /** One entry of {@link listRunRecords}: the header, or why it could not be read. */
 export interface RunRecordListing {
+  /** The directory's name: the run's config hash. */
   readonly hash: string;
+  /** The record directory. */
   readonly path: string;
+  /** `record.json`, when it reads as one of this run. */
   readonly header?: RunRecordHeader;
+  /** Otherwise, what is wrong with it. */
   readonly problem?: string;
 }
 
