@@ -17,10 +17,11 @@ import { canonicalJson, configHash } from "../../lib/training/config.ts";
 
 Deno.test("run lists: notebooks share runs by hash, and a sweep trains each once", () => {
   const main = notebookRuns("02", "cpu");
-  assert.equal(main.length, 8); // 4 methods × seeds 0, 1
-  assert.deepEqual(main.map((r) => `${r.label}/${r.seed}`).slice(0, 3), [
+  assert.equal(main.length, 12); // 4 methods × seeds 0, 1, 2
+  assert.deepEqual(main.map((r) => `${r.label}/${r.seed}`).slice(0, 4), [
     "baseline/0",
     "baseline/1",
+    "baseline/2",
     "cutout/0",
   ]);
   for (const r of main) assert.equal(r.hash, configHash(r.config));
@@ -32,15 +33,21 @@ Deno.test("run lists: notebooks share runs by hash, and a sweep trains each once
     cutmix0,
   );
   assert.equal(notebookRuns("03", "cpu", "alpha").find((r) => r.label === "α=1")!.hash, cutmix0);
-  // Level 0 feature-level CutMix is a run of its own (another kind), though it mixes the same.
+  // Level 0 feature-level CutMix is a run of its own (another kind), though it mixes the same:
+  // smoke trains it as a check; cpu takes CutMix's model for level 0 and trains levels 1-4.
+  const smokeCutmix0 = notebookRuns("02", "smoke").find((r) => r.label === "cutmix")!.hash;
   assert.notEqual(
-    notebookRuns("04", "cpu", "levels").find((r) => r.label === "level 0")!.hash,
-    cutmix0,
+    notebookRuns("04", "smoke", "levels").find((r) => r.label === "level 0")!.hash,
+    smokeCutmix0,
   );
-  // 8 of notebook 02, 5 variants, α 0.25 and 4, levels 0, 2, 4: the README's 18 models.
-  assert.equal(sweepRuns("cpu").length, 18);
+  assert.deepEqual(
+    notebookRuns("04", "cpu", "levels").map((r) => r.label),
+    ["level 1", "level 1", "level 2", "level 2", "level 3", "level 3", "level 4", "level 4"],
+  );
+  // 12 of notebook 02, then at seeds 0 and 1: 5 variants, α 0.1, 0.25, 0.5, 2, 4, levels 1-4.
+  assert.equal(sweepRuns("cpu").length, 40);
   assert.equal(sweepRuns("smoke").length, 13);
-  assert.equal(sweepRuns("cpu", ["02", "05"]).length, 8);
+  assert.equal(sweepRuns("cpu", ["02", "05"]).length, 12);
   const shared = sweepRuns("cpu").find((r) => r.hash === cutmix0)!;
   assert.deepEqual(
     shared.uses.map((u) => `${u.notebook}:${u.group}:${u.label}`),
@@ -78,10 +85,10 @@ Deno.test("runCost counts the images a run trains and evaluates", () => {
   assert.deepEqual(runCost(cpu.config), {
     trainImages: 5000,
     testImages: 10_000,
-    evaluations: 6,
-    imagesToTrain: 150_000,
+    evaluations: 10,
+    imagesToTrain: 500_000,
   });
-  assert.equal(runCost({ ...cpu.config, epochs: 31 }).evaluations, 7); // 6 + the last
+  assert.equal(runCost({ ...cpu.config, epochs: 31 }).evaluations, 4); // 3 + the last
   assert.throws(
     () => runCost({ ...cpu.config, dataset: "tiny" }),
     /size of dataset "tiny" is unknown/,
