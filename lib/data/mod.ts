@@ -77,6 +77,7 @@ export {
   uniformNoiseSet,
 } from "./ood.ts";
 export {
+  LOCALIZATION_DEFAULTS,
   type LocalizationOptions,
   type LocalizationSet,
   makeLocalizationSet,

@@ -1,32 +1,46 @@
 import assert from "node:assert/strict";
 import type { ImageDataset } from "../../lib/data/dataset.ts";
-import { makeLocalizationSet } from "../../lib/data/localization.ts";
+import { LOCALIZATION_DEFAULTS, makeLocalizationSet } from "../../lib/data/localization.ts";
 
-/** 32×32 RGB images; class k's images are the constant byte 10 + 50k; image i has class i mod 3. */
-function constantClasses(n: number, numClasses = 3): ImageDataset {
-  const pixels = new Uint8Array(n * 3072);
-  const labels = Int32Array.from({ length: n }, (_, i) => i % numClasses);
-  labels.forEach((label, i) => pixels.fill(10 + 50 * label, i * 3072, (i + 1) * 3072));
+const SIDE = 32;
+const BYTES = SIDE * SIDE * 3;
+
+/** 32×32 RGB images of `numClasses` classes (image i has class i mod numClasses), bytes from `fill`. */
+function dataset(
+  n: number,
+  fill: (image: number, y: number, x: number, c: number) => number,
+  numClasses = 3,
+): ImageDataset {
+  const pixels = new Uint8Array(n * BYTES);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < SIDE; y++) {
+      for (let x = 0; x < SIDE; x++) {
+        for (let c = 0; c < 3; c++) pixels[i * BYTES + (y * SIDE + x) * 3 + c] = fill(i, y, x, c);
+      }
+    }
+  }
   return {
-    name: "constant",
-    height: 32,
-    width: 32,
+    name: "hand-made",
+    height: SIDE,
+    width: SIDE,
     channels: 3,
     numClasses,
-    classNames: Array.from({ length: numClasses }, (_, i) => `k${i}`),
+    classNames: Array.from({ length: numClasses }, (_, k) => `k${k}`),
     pixelsNHWC: pixels,
-    labels,
+    labels: Int32Array.from({ length: n }, (_, i) => i % numClasses),
   };
 }
 
-/** 32×32 RGB images whose bytes all differ: (i·37 + p) mod 256. */
-function patterned(n: number): ImageDataset {
-  const pixels = new Uint8Array(n * 3072).map((_, q) => (Math.floor(q / 3072) * 37 + q) & 0xff);
-  return { ...constantClasses(n), name: "patterned", pixelsNHWC: pixels };
-}
+const canvasByte = (
+  set: ReturnType<typeof makeLocalizationSet>,
+  i: number,
+  y: number,
+  x: number,
+  c: number,
+) => set.dataset.pixelsNHWC[i * BYTES + (y * SIDE + x) * 3 + c];
 
-Deno.test("at scale 1 and aspect 1 the object is pasted byte for byte inside its box", () => {
-  const source = patterned(9);
+Deno.test("at scale 1 and aspect 1 the canvas is the source image, byte for byte", () => {
+  const source = dataset(9, (i, y, x, c) => (i * 37 + y * 7 + x * 3 + c) & 0xff);
   const set = makeLocalizationSet(source, {
     count: 6,
     seed: 3,
@@ -34,85 +48,163 @@ Deno.test("at scale 1 and aspect 1 the object is pasted byte for byte inside its
     maxScale: 1,
     maxAspect: 1,
   });
-  assert.deepEqual([set.dataset.height, set.dataset.width], [64, 64]);
+  assert.deepEqual([set.dataset.height, set.dataset.width, set.dataset.channels], [32, 32, 3]);
   set.boxes.forEach((box, i) => {
-    assert.equal(box.y1 - box.y0, 32);
-    assert.equal(box.x1 - box.x0, 32);
-    assert.ok(box.y0 >= 0 && box.x0 >= 0 && box.y1 <= 64 && box.x1 <= 64);
+    assert.deepEqual(box, { y0: 0, x0: 0, y1: 32, x1: 32 });
     const src = set.sourceIndices[i];
-    assert.equal(set.dataset.labels[i], i % 3);
-    assert.equal(source.labels[src], i % 3);
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) {
+    assert.deepEqual(
+      set.dataset.pixelsNHWC.subarray(i * BYTES, (i + 1) * BYTES),
+      source.pixelsNHWC.subarray(src * BYTES, (src + 1) * BYTES),
+    );
+  });
+});
+
+Deno.test("at scale 1/2 each object pixel is the mean of its 2×2 source block", () => {
+  // 100 + 40·(y odd) + 20·(x odd) + c: every 2×2 block averages to 100 + 20 + 10 + c = 130 + c.
+  const source = dataset(3, (_, y, x, c) => 100 + 40 * (y % 2) + 20 * (x % 2) + c);
+  const set = makeLocalizationSet(source, {
+    count: 5,
+    seed: 11,
+    minScale: 0.5,
+    maxScale: 0.5,
+    maxAspect: 1,
+  });
+  set.boxes.forEach((box, i) => {
+    assert.deepEqual([box.y1 - box.y0, box.x1 - box.x0], [16, 16]);
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        for (let c = 0; c < 3; c++) assert.equal(canvasByte(set, i, y, x, c), 130 + c);
+      }
+    }
+  });
+});
+
+Deno.test("area resampling keeps a constant object constant and an image's mean", () => {
+  const flat = makeLocalizationSet(dataset(3, () => 77), { count: 30, seed: 5 });
+  flat.boxes.forEach((box, i) => {
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) assert.equal(canvasByte(flat, i, y, x, 0), 77);
+    }
+  });
+  // A vertical ramp 0, 8, …, 248: any area-resampled copy has the same mean (up to rounding).
+  const ramp = makeLocalizationSet(dataset(3, (_, y) => 8 * y), { count: 30, seed: 5 });
+  ramp.boxes.forEach((box, i) => {
+    let sum = 0;
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) sum += canvasByte(ramp, i, y, x, 0);
+    }
+    const mean = sum / ((box.y1 - box.y0) * (box.x1 - box.x0));
+    assert.ok(Math.abs(mean - 124) <= 0.5, `canvas ${i}: mean ${mean}, source mean 124`);
+  });
+});
+
+Deno.test("the true box is exactly the pixels the object decides; the background ignores it", () => {
+  // Two sources that differ only in their pixels (0 vs 255): same draws, so every canvas pixel
+  // that differs between the two sets is an object pixel, and every object pixel differs.
+  const dark = makeLocalizationSet(dataset(30, () => 0), { count: 40, seed: 9 });
+  const light = makeLocalizationSet(dataset(30, () => 255), { count: 40, seed: 9 });
+  assert.deepEqual(dark.boxes, light.boxes);
+  dark.boxes.forEach((box, i) => {
+    for (let y = 0; y < SIDE; y++) {
+      for (let x = 0; x < SIDE; x++) {
+        const inside = y >= box.y0 && y < box.y1 && x >= box.x0 && x < box.x1;
         for (let c = 0; c < 3; c++) {
-          const canvas = ((i * 64 + box.y0 + y) * 64 + box.x0 + x) * 3 + c;
-          assert.equal(
-            set.dataset.pixelsNHWC[canvas],
-            source.pixelsNHWC[src * 3072 + (y * 32 + x) * 3 + c],
-          );
+          const [a, b] = [canvasByte(dark, i, y, x, c), canvasByte(light, i, y, x, c)];
+          if (inside) assert.deepEqual([a, b], [0, 255], `canvas ${i} (${y}, ${x}) inside`);
+          else assert.equal(a, b, `canvas ${i} (${y}, ${x}) outside`);
         }
       }
     }
   });
 });
 
-Deno.test("tiled backgrounds come only from other classes; the box holds exactly the object", () => {
-  const source = constantClasses(30);
-  const set = makeLocalizationSet(source, { count: 12, seed: 7 });
+Deno.test("the background is a smooth field: neighbours differ by the noise and the gradient only", () => {
+  // Tiny objects leave most of the canvas to the background. A 4×4 grid upsampled to 32 moves by
+  // at most 255/8 per pixel, and the noise adds at most 2·8 between neighbours.
+  const set = makeLocalizationSet(dataset(3, () => 0), {
+    count: 20,
+    seed: 2,
+    minScale: 1 / 32,
+    maxScale: 1 / 32,
+    maxAspect: 1,
+  });
+  let spread = 0;
   set.boxes.forEach((box, i) => {
-    const object = 10 + 50 * set.dataset.labels[i];
-    for (let y = 0; y < 64; y++) {
-      for (let x = 0; x < 64; x++) {
-        const value = set.dataset.pixelsNHWC[((i * 64 + y) * 64 + x) * 3];
-        const inside = y >= box.y0 && y < box.y1 && x >= box.x0 && x < box.x1;
-        if (inside) assert.equal(value, object, `canvas ${i} (${y}, ${x}) inside`);
-        else assert.notEqual(value, object, `canvas ${i} (${y}, ${x}) outside`);
+    const values: number[] = [];
+    for (let y = 0; y < SIDE; y++) {
+      for (let x = 0; x + 1 < SIDE; x++) {
+        if (y >= box.y0 && y < box.y1 && x + 1 >= box.x0 && x < box.x1) continue;
+        const step = Math.abs(canvasByte(set, i, y, x, 0) - canvasByte(set, i, y, x + 1, 0));
+        assert.ok(step <= Math.ceil(255 / 8) + 16, `canvas ${i} (${y}, ${x}): step ${step}`);
+        values.push(canvasByte(set, i, y, x, 0));
       }
     }
+    spread += Math.max(...values) - Math.min(...values);
   });
+  assert.ok(spread / set.boxes.length > 64, `mean spread ${spread / set.boxes.length}: not flat`);
 });
 
-Deno.test("box sizes follow the scale and aspect ranges; sample i does not depend on count", () => {
-  const source = patterned(30);
-  const big = makeLocalizationSet(source, { count: 200, seed: 1 });
-  const lo = Math.floor(32 * 0.75 / Math.sqrt(4 / 3));
-  const hi = Math.ceil(32 * 1.5 * Math.sqrt(4 / 3));
-  for (const box of big.boxes) {
-    for (const side of [box.y1 - box.y0, box.x1 - box.x0]) {
-      assert.ok(side >= lo && side <= hi, `side ${side} outside [${lo}, ${hi}]`);
-    }
-    assert.ok(box.y0 >= 0 && box.x0 >= 0 && box.y1 <= 64 && box.x1 <= 64);
-  }
-  const small = makeLocalizationSet(source, { count: 3, seed: 1 });
-  assert.deepEqual(small.boxes, big.boxes.slice(0, 3));
-  assert.deepEqual(small.dataset.pixelsNHWC, big.dataset.pixelsNHWC.subarray(0, 3 * 64 * 64 * 3));
+Deno.test("classes are balanced, objects do not repeat, and sample i does not depend on count", () => {
+  const source = dataset(60, (i) => i, 10); // 6 images per class
+  const big = makeLocalizationSet(source, { count: 60, seed: 1 });
+  assert.deepEqual([...big.dataset.labels], Array.from({ length: 60 }, (_, i) => i % 10));
+  big.sourceIndices.forEach((src, i) => assert.equal(source.labels[src], i % 10));
+  assert.equal(new Set(big.sourceIndices).size, 60); // each class's 6 images once each
+  const small = makeLocalizationSet(source, { count: 7, seed: 1 });
+  assert.deepEqual(small.boxes, big.boxes.slice(0, 7));
+  assert.deepEqual(small.sourceIndices, big.sourceIndices.subarray(0, 7));
+  assert.deepEqual(small.dataset.pixelsNHWC, big.dataset.pixelsNHWC.subarray(0, 7 * BYTES));
+  const other = makeLocalizationSet(source, { count: 7, seed: 2 });
+  assert.notDeepEqual(other.boxes, small.boxes);
   assert.match(big.provenance, /stand-in for the CUB-200-2011 \/ ImageNet boxes/);
+  assert.match(big.provenance, /60 32×32 canvases/);
 });
 
-Deno.test("texture backgrounds and other canvas sizes work; bad options are named", () => {
-  const source = patterned(6);
-  const set = makeLocalizationSet(source, {
-    count: 2,
-    seed: 0,
-    background: "texture",
-    canvasSize: 48,
-  });
-  assert.equal(set.dataset.pixelsNHWC.length, 2 * 48 * 48 * 3);
-  assert.ok(set.boxes.every((b) => b.y1 <= 48 && b.x1 <= 48));
+Deno.test("box sides follow the scale and aspect ranges and never exceed the source's", () => {
+  const source = dataset(30, () => 0);
+  const set = makeLocalizationSet(source, { count: 500, seed: 4 });
+  const { minScale, maxScale, maxAspect } = LOCALIZATION_DEFAULTS;
+  const lo = Math.floor(32 * minScale / Math.sqrt(maxAspect));
+  const hi = Math.min(32, Math.ceil(32 * maxScale * Math.sqrt(maxAspect)));
+  let sawTall = false, sawWide = false;
+  for (const box of set.boxes) {
+    const [h, w] = [box.y1 - box.y0, box.x1 - box.x0];
+    for (const side of [h, w]) assert.ok(side >= lo && side <= hi, `side ${side} ∉ [${lo}, ${hi}]`);
+    const area = h * w / 1024;
+    assert.ok(area >= (minScale - 0.05) ** 2 && area <= (maxScale + 0.05) ** 2, `area ${area}`);
+    assert.ok(box.y0 >= 0 && box.x0 >= 0 && box.y1 <= 32 && box.x1 <= 32);
+    sawTall ||= h > w;
+    sawWide ||= w > h;
+  }
+  assert.ok(sawTall && sawWide);
+  const square = makeLocalizationSet(source, { count: 50, seed: 4, maxAspect: 1, maxScale: 1 });
+  assert.ok(square.boxes.every((b) => b.y1 - b.y0 === b.x1 - b.x0));
+});
+
+Deno.test("bad options and sources are named", () => {
+  const source = dataset(6, () => 0);
   assert.throws(
-    () => makeLocalizationSet(source, { count: 1, seed: 0, canvasSize: 16 }),
-    /canvasSize must be at least the source's side 32, got 16/,
+    () => makeLocalizationSet(source, { count: 1, seed: 0, maxScale: 1 }),
+    /maxScale · √maxAspect must be at most 1 .*got maxScale 1 with maxAspect 1.333/,
   );
   assert.throws(
-    () => makeLocalizationSet(source, { count: 1, seed: 0, minScale: 2, maxScale: 1 }),
-    /minScale must be in \(0, maxScale=1\], got 2/,
+    () => makeLocalizationSet(source, { count: 1, seed: 0, minScale: 0.8, maxScale: 0.6 }),
+    /minScale must be in \(0, maxScale=0.6\], got 0.8/,
   );
   assert.throws(
-    () => makeLocalizationSet(source, { count: 1, seed: 0, background: "sky" as "tiles" }),
-    /background must be "tiles" or "texture", got "sky"/,
+    () => makeLocalizationSet(source, { count: 1, seed: 0, maxAspect: 0.5 }),
+    /maxAspect must be a finite number >= 1, got 0.5/,
   );
   assert.throws(
     () => makeLocalizationSet(source, { count: 0, seed: 0 }),
     /count must be a positive integer, got 0/,
+  );
+  assert.throws(
+    () => makeLocalizationSet({ ...source, labels: new Int32Array(6) }, { count: 1, seed: 0 }),
+    /source hand-made has no image of class 1/,
+  );
+  assert.throws(
+    () => makeLocalizationSet({ ...source, width: 16 }, { count: 1, seed: 0 }),
+    /must have square images, got 32×16/,
   );
 });
