@@ -4,6 +4,7 @@ import { tf } from "../_backend.ts";
 import {
   boxArea,
   boxFromMap,
+  DEFAULT_CAM_THRESHOLD,
   evaluateLocalization,
   type ForwardWithFeatures,
   intersectionOverUnion,
@@ -82,9 +83,12 @@ Deno.test("boxFromMap: the largest component wins; ties go to the first in raste
 });
 
 Deno.test("boxFromMap: strictly above σ · max; no foreground gives null", () => {
-  // With σ = 0.15 and max 1, a pixel of exactly 0.15 is background, 0.1501 is foreground.
-  assert.deepEqual(boxFromMap([1, 0.15, 0, 0, 0, 0], 2, 3), { y0: 0, x0: 0, y1: 1, x1: 1 });
-  assert.deepEqual(boxFromMap([1, 0.1501, 0, 0, 0, 0], 2, 3), { y0: 0, x0: 0, y1: 1, x1: 2 });
+  // With the default σ = 0.2 (CAM's) and max 1, a pixel of exactly 0.2 is background, 0.2001
+  // foreground.
+  assert.equal(DEFAULT_CAM_THRESHOLD, 0.2);
+  assert.deepEqual(boxFromMap([1, 0.2, 0, 0, 0, 0], 2, 3), { y0: 0, x0: 0, y1: 1, x1: 1 });
+  assert.deepEqual(boxFromMap([1, 0.2001, 0, 0, 0, 0], 2, 3), { y0: 0, x0: 0, y1: 1, x1: 2 });
+  assert.deepEqual(boxFromMap([1, 0.15, 0, 0, 0, 0], 2, 3, 0.15), { y0: 0, x0: 0, y1: 1, x1: 1 });
   assert.deepEqual(boxFromMap([1, 0.5, 0, 0, 0, 0], 2, 3, 0.6), { y0: 0, x0: 0, y1: 1, x1: 1 });
   assert.deepEqual(boxFromMap([2, 0.5, 0, 0, 0, 0], 2, 3, 0.2), { y0: 0, x0: 0, y1: 1, x1: 2 });
   assert.equal(boxFromMap(new Float32Array(6), 2, 3), null); // constant map, normalised to 0
