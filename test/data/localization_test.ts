@@ -101,8 +101,9 @@ Deno.test("area resampling keeps a constant object constant and an image's mean"
 Deno.test("the true box is exactly the pixels the object decides; the background ignores it", () => {
   // Two sources that differ only in their pixels (0 vs 255): same draws, so every canvas pixel
   // that differs between the two sets is an object pixel, and every object pixel differs.
-  const dark = makeLocalizationSet(dataset(30, () => 0), { count: 40, seed: 9 });
-  const light = makeLocalizationSet(dataset(30, () => 255), { count: 40, seed: 9 });
+  const options = { count: 40, seed: 9, background: "random-field" } as const;
+  const dark = makeLocalizationSet(dataset(30, () => 0), options);
+  const light = makeLocalizationSet(dataset(30, () => 255), options);
   assert.deepEqual(dark.boxes, light.boxes);
   dark.boxes.forEach((box, i) => {
     for (let y = 0; y < SIDE; y++) {
@@ -118,7 +119,7 @@ Deno.test("the true box is exactly the pixels the object decides; the background
   });
 });
 
-Deno.test("the background is a smooth field: neighbours differ by the noise and the gradient only", () => {
+Deno.test("a random field is smooth: neighbours differ by the noise and the gradient only", () => {
   // Tiny objects leave most of the canvas to the background. A 4×4 grid upsampled to 32 moves by
   // at most 255/8 per pixel, and the noise adds at most 2·8 between neighbours.
   const set = makeLocalizationSet(dataset(3, () => 0), {
@@ -127,6 +128,7 @@ Deno.test("the background is a smooth field: neighbours differ by the noise and 
     minScale: 1 / 32,
     maxScale: 1 / 32,
     maxAspect: 1,
+    background: "random-field",
   });
   let spread = 0;
   set.boxes.forEach((box, i) => {
@@ -142,6 +144,43 @@ Deno.test("the background is a smooth field: neighbours differ by the noise and 
     spread += Math.max(...values) - Math.min(...values);
   });
   assert.ok(spread / set.boxes.length > 64, `mean spread ${spread / set.boxes.length}: not flat`);
+});
+
+Deno.test("flat and pixel-field backgrounds: the mean colour, source pixels; the same boxes", () => {
+  // Channel c is 40 + 80c on image 0 and 60 + 80c on the other five: the mean colour is
+  // (40 + 5 · 60) / 6 + 80c, rounded.
+  const source = dataset(6, (i, _y, _x, c) => (i === 0 ? 40 : 60) + 80 * c);
+  const mean = [0, 1, 2].map((c) => Math.round((40 + 5 * 60) / 6 + 80 * c));
+  const flat = makeLocalizationSet(source, { count: 12, seed: 6, background: "flat" });
+  const pixel = makeLocalizationSet(source, { count: 12, seed: 6, background: "pixel-field" });
+  const random = makeLocalizationSet(source, { count: 12, seed: 6, background: "random-field" });
+  assert.deepEqual(flat.boxes, pixel.boxes);
+  assert.deepEqual(flat.boxes, random.boxes);
+  let randomFar = 0;
+  flat.boxes.forEach((box, i) => {
+    const object = source.pixelsNHWC[flat.sourceIndices[i] * BYTES];
+    for (let y = 0; y < SIDE; y++) {
+      for (let x = 0; x < SIDE; x++) {
+        if (y >= box.y0 && y < box.y1 && x >= box.x0 && x < box.x1) {
+          assert.equal(canvasByte(flat, i, y, x, 0), object);
+          continue;
+        }
+        for (let c = 0; c < 3; c++) {
+          const f = canvasByte(flat, i, y, x, c);
+          assert.ok(Math.abs(f - mean[c]) <= 8, `flat ${i} (${y}, ${x}, ${c}): ${f}`);
+          // A field of source pixels stays within the source's colours (40…60 + 80c) ± noise.
+          const p = canvasByte(pixel, i, y, x, c);
+          assert.ok(
+            p >= 40 + 80 * c - 8 && p <= 60 + 80 * c + 8,
+            `pixel ${i} (${y}, ${x}, ${c}): ${p}`,
+          );
+          if (Math.abs(canvasByte(random, i, y, x, c) - mean[c]) > 30) randomFar++;
+        }
+      }
+    }
+  });
+  assert.ok(randomFar > 1000, `random field far from the mean only ${randomFar} times`);
+  assert.match(flat.provenance, /on the source's mean colour with ±8\/255 noise/);
 });
 
 Deno.test("classes are balanced, objects do not repeat, and sample i does not depend on count", () => {
@@ -194,6 +233,10 @@ Deno.test("bad options and sources are named", () => {
   assert.throws(
     () => makeLocalizationSet(source, { count: 1, seed: 0, maxAspect: 0.5 }),
     /maxAspect must be a finite number >= 1, got 0.5/,
+  );
+  assert.throws(
+    () => makeLocalizationSet(source, { count: 1, seed: 0, background: "sky" as "flat" }),
+    /background must be one of random-field, pixel-field, flat, got "sky"/,
   );
   assert.throws(
     () => makeLocalizationSet(source, { count: 0, seed: 0 }),
