@@ -16,7 +16,7 @@
  * @module
  */
 import { escapeHtml } from "./mime.ts";
-import type { SavedResults } from "./results.ts";
+import { claimPaperText, type SavedResults } from "./results.ts";
 
 /** One executed notebook. */
 export interface IndexEntry {
@@ -75,21 +75,39 @@ export function renderIndexPage(page: IndexPage): string {
       `<td class="num">${entry.earlier ? "—" : entry.seconds.toFixed(0)}</td></tr>` +
       (entry.error ? `<tr><td colspan="8" class="failed">${e(entry.error)}</td></tr>` : "");
   }).join("\n");
-  const comparisons = page.entries.filter((entry) => entry.results && entry.results.rows.length)
+  const comparisons = page.entries.filter((entry) =>
+    entry.results && (entry.results.rows.length || entry.results.claims?.length)
+  )
     .map((entry) => {
       const r = entry.results!;
       const rows = r.rows.map((row) =>
         `<tr><td>${e(row.quantity)}</td><td class="num">${e(fixed(row.paper))}</td>` +
-        `<td class="num">${e(fixed(row.ours))}</td><td>${e(row.unit ?? "")}</td>` +
+        `<td class="num">${e(fixed(row.ours))}${
+          row.ours !== null && typeof row.sd === "number" ? ` ± ${e(row.sd.toFixed(2))}` : ""
+        }</td><td>${e(row.unit ?? "")}</td>` +
         `<td>${e(row.source ?? "")}</td><td class="note">${e(row.note ?? "")}</td></tr>`
       ).join("");
-      const notes = (r.notes ?? []).map((note) => `<p class="note">${e(note)}</p>`).join("");
-      return `<table><caption><a href="${e(entry.html)}">${e(r.title)}</a> ` +
+      const caption = `<caption><a href="${e(entry.html)}">${e(r.title)}</a> ` +
         `(scale ${e(r.scale)}, seeds ${e(r.seeds.join(", ") || "—")}, backend ${
           e(r.backend)
-        })</caption>` +
-        `<thead><tr><th>quantity</th><th>paper</th><th>ours</th><th>unit</th><th>source</th><th>note</th></tr></thead>` +
-        `<tbody>${rows}</tbody></table>${notes}`;
+        })</caption>`;
+      const claims = (r.claims ?? []).map((c) =>
+        `<tr><td>${e(c.claim)}</td><td>${e(claimPaperText(c))}</td><td>${e(c.ours)}</td>` +
+        `<td data-agreement="${e(c.agreement ?? "none")}">${e(c.agreement ?? "—")}</td>` +
+        `<td>${e(c.source ?? "")}</td></tr>`
+      ).join("");
+      const notes = (r.notes ?? []).map((note) => `<p class="note">${e(note)}</p>`).join("");
+      return (rows
+        ? `<table>${caption}` +
+          `<thead><tr><th>quantity</th><th>paper</th><th>ours</th><th>unit</th><th>source</th><th>note</th></tr></thead>` +
+          `<tbody>${rows}</tbody></table>`
+        : "") +
+        (claims
+          ? `<table>${rows ? "" : caption}` +
+            `<thead><tr><th>claim</th><th>paper</th><th>ours</th><th>agrees?</th><th>source</th></tr></thead>` +
+            `<tbody>${claims}</tbody></table>`
+          : "") +
+        notes;
     }).join("\n");
   const failed = page.entries.filter((entry) => !entry.ok).length;
   return `<!DOCTYPE html>

@@ -52,6 +52,10 @@ export {
   toUint8Images,
 } from "./images.ts";
 export {
+  type ClaimInterval,
+  claimPaperText,
+  type ClaimResult,
+  type ClaimVerdict,
   loadResults,
   type NotebookResults,
   type ResultRow,

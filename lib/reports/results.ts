@@ -39,6 +39,54 @@ export interface ResultRow {
   source?: string;
   /** What differs from the paper's setting (model, epochs, data), in a few words. */
   note?: string;
+  /** Sample standard deviation of `ours` over seeds; null when not defined (one seed). */
+  sd?: number | null;
+  /** How many seeds `ours` is the mean of. */
+  n?: number;
+}
+
+/** A claim's verdict: from an interval (`"yes"`: it holds, `"no"`: the opposite holds). */
+export type ClaimVerdict = "yes" | "no" | "not resolved";
+
+/**
+ * The interval a claim "a < b" is judged on: the per-seed paired differences `a − b` with a
+ * two-sided Student-t interval (lib/experiments/paired.ts). Bounds are null where there is no
+ * interval (n < 2).
+ */
+export interface ClaimInterval {
+  /** The seeds the two sides were paired on, ascending. */
+  seeds: readonly number[];
+  /** `a − b` per seed, in `seeds`' order. */
+  differences: readonly number[];
+  mean: number;
+  /** Sample standard deviation of the differences; null for n < 2. */
+  sd: number | null;
+  halfWidth: number | null;
+  low: number | null;
+  high: number | null;
+  /** Confidence level ∈ (0, 1), e.g. 0.95. */
+  level: number;
+  /** What the differences are in, e.g. "points" (percentage points). */
+  unit: string;
+}
+
+/** One of the paper's claims (or a check of ours) with our verdict. */
+export interface ClaimResult {
+  /** The claim, e.g. "CutMix < baseline (final top-1 error)". */
+  claim: string;
+  /** What the paper found: "yes", "no", or null for a check of ours that is not a paper claim. */
+  paper: "yes" | "no" | null;
+  /** The paper's evidence in a few words, e.g. "2.88 vs 3.85 %". */
+  paperEvidence?: string;
+  /** Where in the paper, e.g. "Table 7". */
+  source?: string;
+  verdict: ClaimVerdict;
+  /** The verdict in words, e.g. "yes, 2.83 ± 0.63 points (95 % CI, n = 3)". */
+  ours: string;
+  /** Whether our verdict is the paper's; "not resolved" when ours is; null without a paper side. */
+  agreement: "agrees" | "disagrees" | "not resolved" | null;
+  /** The interval the verdict comes from, when it comes from one. */
+  interval?: ClaimInterval;
 }
 
 /** Everything a notebook reports about its run. */
@@ -55,6 +103,8 @@ export interface NotebookResults {
   backend: string;
   /** The compared quantities. */
   rows: readonly ResultRow[];
+  /** The paper's claims this notebook tests, each with a verdict (and its interval). */
+  claims?: readonly ClaimResult[];
   /** Free-form remarks shown under the table in the index. */
   notes?: readonly string[];
 }
@@ -97,7 +147,81 @@ export function validateResults(results: NotebookResults): void {
         throw new Error(`results.rows[${i}].${side} must be a finite number or null, got ${value}`);
       }
     }
+    if (row.sd !== undefined && row.sd !== null && !(Number.isFinite(row.sd) && row.sd >= 0)) {
+      throw new Error(`results.rows[${i}].sd must be a number ≥ 0 or null, got ${row.sd}`);
+    }
+    if (row.n !== undefined && !(Number.isSafeInteger(row.n) && row.n >= 1)) {
+      throw new Error(`results.rows[${i}].n must be a positive integer, got ${row.n}`);
+    }
   });
+  if (results.claims !== undefined) {
+    if (!Array.isArray(results.claims)) {
+      throw new Error(`results.claims must be an array, got ${results.claims}`);
+    }
+    results.claims.forEach((claim, i) => validateClaim(claim, `results.claims[${i}]`));
+  }
+}
+
+const VERDICTS: readonly string[] = ["yes", "no", "not resolved"];
+const AGREEMENTS: readonly (string | null)[] = ["agrees", "disagrees", "not resolved", null];
+
+function validateClaim(claim: ClaimResult, at: string): void {
+  for (const field of ["claim", "ours"] as const) {
+    if (typeof claim[field] !== "string" || claim[field] === "") {
+      throw new Error(
+        `${at}.${field} must be a non-empty string, got ${JSON.stringify(claim[field])}`,
+      );
+    }
+  }
+  if (!(claim.paper === "yes" || claim.paper === "no" || claim.paper === null)) {
+    throw new Error(`${at}.paper must be "yes", "no" or null, got ${JSON.stringify(claim.paper)}`);
+  }
+  if (!VERDICTS.includes(claim.verdict)) {
+    throw new Error(
+      `${at}.verdict must be one of ${VERDICTS.join(", ")}, got ${JSON.stringify(claim.verdict)}`,
+    );
+  }
+  if (!AGREEMENTS.includes(claim.agreement)) {
+    throw new Error(
+      `${at}.agreement must be "agrees", "disagrees", "not resolved" or null, got ${
+        JSON.stringify(claim.agreement)
+      }`,
+    );
+  }
+  const interval = claim.interval;
+  if (interval === undefined) return;
+  const n = interval.seeds?.length;
+  if (!Array.isArray(interval.seeds) || n === 0 || !interval.seeds.every(Number.isSafeInteger)) {
+    throw new Error(`${at}.interval.seeds must be integers, got ${JSON.stringify(interval.seeds)}`);
+  }
+  if (
+    !Array.isArray(interval.differences) || interval.differences.length !== n ||
+    !interval.differences.every(Number.isFinite)
+  ) {
+    throw new Error(
+      `${at}.interval.differences must be ${n} finite numbers (one per seed), got ${
+        JSON.stringify(interval.differences)
+      }`,
+    );
+  }
+  if (!Number.isFinite(interval.mean)) {
+    throw new Error(`${at}.interval.mean must be a finite number, got ${interval.mean}`);
+  }
+  for (const field of ["sd", "halfWidth", "low", "high"] as const) {
+    const value = interval[field];
+    if (value !== null && !Number.isFinite(value)) {
+      throw new Error(`${at}.interval.${field} must be a finite number or null, got ${value}`);
+    }
+  }
+  if (!(interval.level > 0 && interval.level < 1)) {
+    throw new Error(`${at}.interval.level must be in (0, 1), got ${interval.level}`);
+  }
+}
+
+/** The paper's side of a claim for a table: its finding and evidence, "—" for a check of ours. */
+export function claimPaperText(claim: ClaimResult): string {
+  if (claim.paper === null) return "—";
+  return claim.paperEvidence ? `${claim.paper} (${claim.paperEvidence})` : claim.paper;
 }
 
 /** The rows as a displayable table (paper vs ours). */

@@ -16,10 +16,19 @@
  * @module
  */
 import type { IndexPage } from "./index_page.ts";
+import { claimPaperText, type ResultRow } from "./results.ts";
 
 /** Two decimals (as the index), "—" for none. */
 function fixed(value: number | null): string {
   return value === null ? "—" : value.toFixed(2);
+}
+
+/** Our value, with "± sd" when the row has a spread over seeds. */
+function oursCell(row: ResultRow): string {
+  const value = fixed(row.ours);
+  return row.ours !== null && typeof row.sd === "number"
+    ? `${value} ± ${row.sd.toFixed(2)}`
+    : value;
 }
 
 /** Escapes what would break a Markdown table cell. */
@@ -29,8 +38,10 @@ function cell(text: string): string {
 
 /**
  * The summary as Markdown: a line on how it was produced, then per notebook with results a
- * heading (title, scale, seeds, backend), its paper-vs-ours table and its notes. Notebooks that
- * failed are listed, not hidden; notebooks without results are skipped.
+ * heading (title, scale, seeds, backend), its paper-vs-ours table (ours as mean ± sd over seeds
+ * where the row has a spread), its claims table (the paper's finding, our verdict with its
+ * interval, whether they agree) and its notes. Notebooks that failed are listed, not hidden;
+ * notebooks without results are skipped.
  */
 export function renderSummaryMarkdown(page: IndexPage): string {
   const lines: string[] = [
@@ -47,7 +58,8 @@ export function renderSummaryMarkdown(page: IndexPage): string {
   }
   for (const entry of page.entries) {
     const r = entry.results;
-    if (!r || r.rows.length === 0) continue;
+    const claims = r?.claims ?? [];
+    if (!r || (r.rows.length === 0 && claims.length === 0)) continue;
     lines.push(
       `## ${cell(r.title)} (\`${entry.notebook}\`)`,
       "",
@@ -55,14 +67,32 @@ export function renderSummaryMarkdown(page: IndexPage): string {
         `, recorded ${r.recordedAt}` +
         (entry.earlier ? " (an earlier run: not re-run this time)" : "") + ".",
       "",
-      "| quantity | paper | ours | unit | source | note |",
-      "| --- | ---: | ---: | --- | --- | --- |",
-      ...r.rows.map((row) =>
-        `| ${cell(row.quantity)} | ${fixed(row.paper)} | ${fixed(row.ours)} | ${
-          cell(row.unit ?? "")
-        } | ${cell(row.source ?? "")} | ${cell(row.note ?? "")} |`
-      ),
-      "",
+    );
+    if (r.rows.length > 0) {
+      lines.push(
+        "| quantity | paper | ours | unit | source | note |",
+        "| --- | ---: | ---: | --- | --- | --- |",
+        ...r.rows.map((row) =>
+          `| ${cell(row.quantity)} | ${fixed(row.paper)} | ${oursCell(row)} | ${
+            cell(row.unit ?? "")
+          } | ${cell(row.source ?? "")} | ${cell(row.note ?? "")} |`
+        ),
+        "",
+      );
+    }
+    if (claims.length > 0) {
+      lines.push(
+        "| claim | paper | ours | agrees? | source |",
+        "| --- | --- | --- | --- | --- |",
+        ...claims.map((c) =>
+          `| ${cell(c.claim)} | ${cell(claimPaperText(c))} | ${cell(c.ours)} | ${
+            c.agreement ?? "—"
+          } | ${cell(c.source ?? "")} |`
+        ),
+        "",
+      );
+    }
+    lines.push(
       ...(r.notes ?? []).flatMap((note) => [`- ${cell(note)}`]),
     );
     if ((r.notes ?? []).length > 0) lines.push("");

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadResults, type NotebookResults, saveResults } from "../../lib/reports/results.ts";
+import {
+  type ClaimResult,
+  loadResults,
+  type NotebookResults,
+  saveResults,
+  validateResults,
+} from "../../lib/reports/results.ts";
 import { renderIndexPage } from "../../lib/reports/index_page.ts";
 
 const results: NotebookResults = {
@@ -76,4 +82,106 @@ Deno.test("renderIndexPage links reports, marks failures and lists paper vs ours
   );
   assert.ok(page.includes("CPU &lt;x&gt;, 2 cores"));
   assert.ok(page.includes('<td class="num">2.88</td><td class="num">71.25</td>'));
+});
+
+const claim: ClaimResult = {
+  claim: "CutMix < baseline (final top-1 error)",
+  paper: "yes",
+  paperEvidence: "2.88 vs 3.85 %",
+  source: "Table 7",
+  verdict: "yes",
+  ours: "yes, 2.83 ± 0.63 points (95 % CI, n = 3)",
+  agreement: "agrees",
+  interval: {
+    seeds: [0, 1, 2],
+    differences: [-2.8, -2.6, -3.1],
+    mean: -2.8333,
+    sd: 0.2517,
+    halfWidth: 0.6252,
+    low: -3.4585,
+    high: -2.2082,
+    level: 0.95,
+    unit: "points",
+  },
+};
+
+Deno.test("results carry claims with their intervals and rows with their spread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const withClaims: NotebookResults = {
+      ...results,
+      rows: [{ ...results.rows[0], sd: 0.4, n: 3 }],
+      claims: [claim, {
+        claim: "premise",
+        paper: null,
+        verdict: "not resolved",
+        ours: "unknown: not recorded",
+        agreement: null,
+      }],
+    };
+    const loaded = await loadResults((await saveResults(withClaims, dir)).path);
+    assert.deepEqual(loaded.claims, withClaims.claims);
+    assert.equal(loaded.rows[0].sd, 0.4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("validateResults names a malformed claim or spread", () => {
+  const bad = (claims: unknown[], rows = results.rows) => () =>
+    validateResults({ ...results, rows, claims: claims as ClaimResult[] });
+  assert.throws(
+    bad([{ ...claim, verdict: "maybe" }]),
+    /claims\[0\]\.verdict must be one of yes, no, not resolved, got "maybe"/,
+  );
+  assert.throws(
+    bad([{ ...claim, paper: "perhaps" }]),
+    /claims\[0\]\.paper must be "yes", "no" or null/,
+  );
+  assert.throws(bad([{ ...claim, agreement: "sort of" }]), /claims\[0\]\.agreement must be/);
+  assert.throws(bad([{ ...claim, ours: "" }]), /claims\[0\]\.ours must be a non-empty string/);
+  assert.throws(
+    bad([{ ...claim, interval: { ...claim.interval!, halfWidth: NaN } }]),
+    /claims\[0\]\.interval\.halfWidth must be a finite number or null, got NaN/,
+  );
+  assert.throws(
+    bad([{ ...claim, interval: { ...claim.interval!, differences: [1] } }]),
+    /claims\[0\]\.interval\.differences must be 3 finite numbers/,
+  );
+  assert.throws(
+    bad([], [{ ...results.rows[0], sd: -1 }]),
+    /rows\[0\]\.sd must be a number ≥ 0 or null, got -1/,
+  );
+  assert.throws(
+    bad([], [{ ...results.rows[0], n: 0 }]),
+    /rows\[0\]\.n must be a positive integer, got 0/,
+  );
+});
+
+Deno.test("renderIndexPage shows a notebook's claims and ours ± sd", () => {
+  const page = renderIndexPage({
+    generatedAt: "2026-11-25T03:00:00Z",
+    scale: "cpu",
+    machine: "2 cores",
+    entries: [{
+      notebook: "02-cifar-classification",
+      html: "02-cifar-classification.html",
+      ok: true,
+      seconds: 1,
+      results: {
+        ...results,
+        rows: [{ ...results.rows[0], sd: 0.4 }],
+        claims: [claim],
+        recordedAt: "2026-11-25T02:59:00Z",
+      },
+    }],
+  });
+  assert.ok(page.includes('<td class="num">71.25 ± 0.40</td>'));
+  assert.ok(
+    page.includes(
+      "<td>CutMix &lt; baseline (final top-1 error)</td><td>yes (2.88 vs 3.85 %)</td>" +
+        "<td>yes, 2.83 ± 0.63 points (95 % CI, n = 3)</td>" +
+        '<td data-agreement="agrees">agrees</td><td>Table 7</td>',
+    ),
+  );
 });
