@@ -21,6 +21,7 @@ import { loadRunData, trainRun } from "../lib/training/loop.ts";
 import type { EpochMetrics } from "../lib/training/run_dir.ts";
 import { formatDuration, formatProgress } from "../lib/training/progress.ts";
 import { runDirectory } from "../lib/training/runs.ts";
+import type { PilotPoint, PilotRecord } from "../lib/experiments/pilot.ts";
 import { experimentSettingsFromEnv } from "./experiment_env.ts";
 import { useBackendFromEnv } from "./backend_env.ts";
 import { cifarLocationFromEnv } from "./data_env.ts";
@@ -72,13 +73,6 @@ const config = resolveRunConfig({
 const runDir = runDirectory(config, values["runs-dir"] ?? experimentSettingsFromEnv().runsDir);
 const outPath = join(values.out, `baseline-${perClass}pc-${epochs}ep-seed${seed}.json`);
 await Deno.mkdir(values.out, { recursive: true });
-
-interface PilotPoint {
-  readonly epoch: number;
-  /** Top-1 error and mean cross-entropy on the un-augmented training subset (eval mode). */
-  readonly cleanTrainError: number;
-  readonly cleanTrainLoss: number;
-}
 
 const backendInfo = await useBackendFromEnv();
 const cifar = cifarLocationFromEnv();
@@ -137,7 +131,8 @@ for (let stop = every; stop <= epochs; stop += every) {
   } finally {
     result.model.dispose();
   }
-  const record = {
+  // The format lib/experiments/pilot.ts reads back.
+  const record: PilotRecord = {
     kind: "baseline pilot",
     configHash: configHash(config),
     perClass,

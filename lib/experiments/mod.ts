@@ -43,3 +43,50 @@ export {
   sweepRuns,
 } from "./run_list.ts";
 export { loadRuns, type LoadRunsOptions, type TrainedRun } from "./load_runs.ts";
+export {
+  judgeLess,
+  type Judgement,
+  meanAndSd,
+  type PairedDifference,
+  pairedDifference,
+  studentTQuantile,
+  type Verdict,
+} from "./paired.ts";
+export {
+  agreement,
+  type AllClaim,
+  type ArmSummary,
+  type ArmValues,
+  armValues,
+  checkClaim,
+  claimInterval,
+  compareArms,
+  type Comparison,
+  formatInterval,
+  judgeAll,
+  judgeClaim,
+  type JudgeOptions,
+  type LessClaim,
+  memorisationCheck,
+  type SeedValue,
+  summarizeArm,
+} from "./claims.ts";
+export {
+  chooseRegime,
+  type JudgedCandidate,
+  MAX_TRAIN_ERROR,
+  type PilotCandidate,
+  type RegimeBudget,
+  type RegimeChoice,
+} from "./regime.ts";
+export {
+  CPU_SWEEP_BUDGET,
+  defaultPilotDir,
+  loadPilotRecords,
+  parsePilotRecord,
+  pilotCandidates,
+  type PilotEpoch,
+  pilotLabel,
+  type PilotPoint,
+  type PilotRecord,
+} from "./pilot.ts";

@@ -36,6 +36,9 @@
  * @module
  */
 
+/** The memorisation threshold of the rule: a final clean training error of at most 2 %. */
+export const MAX_TRAIN_ERROR = 0.02;
+
 /** One pilot run of the baseline. */
 export interface PilotCandidate {
   /** Training images per class. */
@@ -55,7 +58,7 @@ export interface RegimeBudget {
   readonly imagesPerSecond: number;
   /** Wall-clock seconds the sweep's training may take. */
   readonly budgetSeconds: number;
-  /** The memorisation threshold on the final training error; default 0.02. */
+  /** The memorisation threshold on the final training error; default {@link MAX_TRAIN_ERROR}. */
   readonly maxTrainError?: number;
 }
 
@@ -81,7 +84,7 @@ export function chooseRegime(
   candidates: readonly PilotCandidate[],
   budget: RegimeBudget,
 ): RegimeChoice {
-  const maxTrainError = budget.maxTrainError ?? 0.02;
+  const maxTrainError = budget.maxTrainError ?? MAX_TRAIN_ERROR;
   for (const [name, v] of Object.entries(budget)) {
     if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) {
       throw new Error(`chooseRegime: budget.${name} must be a positive number, got ${v}`);
