@@ -7,6 +7,7 @@
  * - {@link armValues}: the runs' numbers by arm (method, variant, α …) and seed;
  * - {@link summarizeArm}: mean ± sd over seeds;
  * - {@link compareArms}: `a − b` paired by seed, with its t-interval;
+ * - {@link paperSide}: what a paper table says about "a < b";
  * - {@link judgeClaim}: one claim's verdict, with whether it agrees with the paper;
  * - {@link judgeAll}: "every … " claims made of several (all hold / one fails / unresolved);
  * - {@link checkClaim}, {@link memorisationCheck}: rows that are checks of ours, not the paper's.
@@ -33,6 +34,7 @@
  */
 import type { ClaimInterval, ClaimResult, ClaimVerdict } from "../reports/results.ts";
 import { judgeLess, meanAndSd, type PairedDifference, pairedDifference } from "./paired.ts";
+import { type PaperTable, paperValueFor } from "./paper.ts";
 
 /** One run's number. */
 export interface SeedValue {
@@ -194,6 +196,27 @@ export interface LessClaim {
   readonly source?: string;
   /** Appended to the claim's text, e.g. " (final top-1 error)". */
   readonly suffix?: string;
+}
+
+/**
+ * The paper's side of "a < b" from one of its tables (`a`, `b`: the table's keys, e.g. "cutmix",
+ * "Scheduled CutMix"): "yes" when its `column` value for `a` is below `b`'s, with both numbers as
+ * the evidence and the table as the source.
+ */
+export function paperSide(
+  table: PaperTable,
+  a: string,
+  b: string,
+  column = "top1Error",
+  unit = "%",
+): Pick<LessClaim, "paper" | "paperEvidence" | "source"> {
+  const pa = paperValueFor(table, a, column);
+  const pb = paperValueFor(table, b, column);
+  return {
+    paper: pa < pb ? "yes" : "no",
+    paperEvidence: `${pa.toFixed(2)} vs ${pb.toFixed(2)} ${unit}`,
+    source: table.table,
+  };
 }
 
 /** Options of {@link judgeClaim}. */

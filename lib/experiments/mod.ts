@@ -68,6 +68,7 @@ export {
   type JudgeOptions,
   type LessClaim,
   memorisationCheck,
+  paperSide,
   type SeedValue,
   summarizeArm,
 } from "./claims.ts";

@@ -63,7 +63,8 @@ export interface PilotRecord {
  * (compiled engine, two one-thread ResNet-20 processes, batch 64: 1,031 images/s, 2026-12-03;
  * README, bench/README.md).
  */
-export const CPU_SWEEP_BUDGET = Object.freeze({ budgetSeconds: 8 * 3600, imagesPerSecond: 1031 });
+export const CPU_SWEEP_BUDGET: Readonly<{ budgetSeconds: number; imagesPerSecond: number }> = Object
+  .freeze({ budgetSeconds: 8 * 3600, imagesPerSecond: 1031 });
 
 /** `reports/pilot/` under the project root: where the committed pilot records are. */
 export function defaultPilotDir(): string {

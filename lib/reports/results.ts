@@ -224,12 +224,15 @@ export function claimPaperText(claim: ClaimResult): string {
   return claim.paperEvidence ? `${claim.paper} (${claim.paperEvidence})` : claim.paper;
 }
 
-/** The rows as a displayable table (paper vs ours). */
+/** The rows as a displayable table (paper vs ours, with ± sd and n where rows have them). */
 export function resultsTable(results: NotebookResults): Displayable {
+  // A spread column only when some row has one (most notebooks' rows are single numbers).
+  const spread = results.rows.some((row) => row.sd !== undefined);
   const rows = results.rows.map((row) => ({
     quantity: row.quantity,
     paper: row.paper,
     ours: row.ours,
+    ...(spread ? { "± sd": row.sd ?? null, n: row.n ?? null } : {}),
     unit: row.unit ?? "",
     source: row.source ?? "",
     note: row.note ?? "",

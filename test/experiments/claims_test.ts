@@ -8,8 +8,10 @@ import {
   judgeAll,
   judgeClaim,
   memorisationCheck,
+  paperSide,
   summarizeArm,
 } from "../../lib/experiments/claims.ts";
+import { TABLE5_CIFAR100, TABLE8_VARIANTS_CIFAR100 } from "../../lib/experiments/paper.ts";
 import { pairedDifference } from "../../lib/experiments/paired.ts";
 import { validateResults } from "../../lib/reports/results.ts";
 
@@ -247,4 +249,19 @@ Deno.test("armValues names bad input", () => {
     () => armValues([{ label: "a", seed: 0 }, { label: "a", seed: 0 }], () => 1),
     /a has seed 0 twice/,
   );
+});
+
+Deno.test("paperSide reads the paper's verdict and numbers from its table", () => {
+  assert.deepEqual(paperSide(TABLE5_CIFAR100, "cutmix", "baseline"), {
+    paper: "yes",
+    paperEvidence: "14.47 vs 16.45 %",
+    source: "Table 5",
+  });
+  // On CIFAR-100, Cutout (16.53) is worse than the baseline (16.45).
+  assert.equal(paperSide(TABLE5_CIFAR100, "cutout", "baseline").paper, "no");
+  assert.equal(
+    paperSide(TABLE8_VARIANTS_CIFAR100, "CutMix", "Scheduled CutMix").paperEvidence,
+    "14.47 vs 14.72 %",
+  );
+  assert.throws(() => paperSide(TABLE5_CIFAR100, "manifold", "baseline"), /no row for "manifold"/);
 });
