@@ -140,7 +140,7 @@ Deno.test("planLabTest says what is missing when the notebook changed", () => {
     { cell_type: "code", source: "const a = 1;" },
     { cell_type: "code", source: "const runs = await loadRuns(list, options);" },
   ];
-  assert.throws(() => planLabTest(cells), /no cell with "cutMixGroupDrawer/);
+  assert.throws(() => planLabTest(cells), /no cell with "const ALPHA = 1;"/);
 });
 
 Deno.test("withDisabledLabExtensions adds the debugger and keeps every other entry and choice", () => {

@@ -33,8 +33,8 @@ export const LAB_TEST_NOTEBOOK = "01-cutmix-explained.ipynb";
 
 /** The edit the stage makes, as a user would: the λ draws' α, 1 → 0.25. */
 export const ALPHA_EDIT = {
-  from: "cutMixGroupDrawer(32, 32, { alpha: 1 }",
-  to: "cutMixGroupDrawer(32, 32, { alpha: 0.25 }",
+  from: "const ALPHA = 1;",
+  to: "const ALPHA = 0.25;",
 } as const;
 
 /** The cells of a notebook as nbformat stores them (only what the stage reads). */
