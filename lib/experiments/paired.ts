@@ -6,20 +6,26 @@
  * `d_s = a_s − b_s` removes what the seed does to both. Its mean with a Student-t interval,
  * `mean(d) ± t_{1 − (1 − level)/2, n − 1} · sd(d) / √n`, is what a claim is judged on.
  *
- * A claim "a < b" (e.g. "CutMix's error < the baseline's") is
+ * A claim "a < b" (lower is better, e.g. "CutMix's error < the baseline's": {@link judgeLess}) is
  * - `"yes"` when the whole interval lies below 0,
  * - `"no"` when the whole interval lies above 0 (the opposite holds),
- * - `"not resolved"` when the interval contains 0 (or n < 2: no interval at all).
+ * - `"not resolved"` when the interval contains 0 (or n < 2: no interval at all);
+ * a claim "a > b" (higher is better, e.g. accuracy or AUROC: {@link judgeGreater}) is the mirror
+ * image: "yes" when the whole interval lies above 0.
  *
  * @example
  * ```ts
- * import { judgeLess, pairedDifference } from "./paired.ts";
+ * import { judgeGreater, judgeLess, pairedDifference } from "./paired.ts";
  * const cutmix = [24.1, 23.6, 24.4]; // top-1 error in %, seeds 0, 1, 2
  * const baseline = [26.9, 26.2, 27.5];
  * const diff = pairedDifference(cutmix, baseline);
  * console.log(diff.mean.toFixed(2), diff.halfWidth.toFixed(2)); // -2.83 0.63
  * console.log(judgeLess("CutMix", "baseline", diff).text);
  * // CutMix < baseline: yes, 2.83 ± 0.63 points (95 % CI, n = 3)
+ * // Accuracy is higher-is-better: 100 − error, so the same seeds say "CutMix > baseline".
+ * const accuracy = pairedDifference(cutmix.map((e) => 100 - e), baseline.map((e) => 100 - e));
+ * console.log(judgeGreater("CutMix", "baseline", accuracy).text);
+ * // CutMix > baseline: yes, 2.83 ± 0.63 points (95 % CI, n = 3)
  * ```
  * @module
  */
@@ -46,7 +52,7 @@ export interface PairedDifference {
 /** A claim's verdict from an interval. */
 export type Verdict = "yes" | "no" | "not resolved";
 
-/** What {@link judgeLess} returns. */
+/** What {@link judgeLess} and {@link judgeGreater} return. */
 export interface Judgement {
   readonly verdict: Verdict;
   /** One line for a claims table, e.g. "CutMix < baseline: yes, 3.10 ± 0.80 points (95 % CI, n = 3)". */
@@ -108,9 +114,33 @@ export function judgeLess(
   difference: PairedDifference,
   unit = "points",
 ): Judgement {
+  return judge(aName, bName, difference, unit, "less");
+}
+
+/**
+ * The verdict on "`aName` > `bName`" (higher is better, e.g. accuracy or AUROC) from
+ * `difference = a − b`: "yes" when its interval lies above 0, "no" when below ("`aName` is lower
+ * by …"), "not resolved" across 0 or at n < 2.
+ */
+export function judgeGreater(
+  aName: string,
+  bName: string,
+  difference: PairedDifference,
+  unit = "points",
+): Judgement {
+  return judge(aName, bName, difference, unit, "greater");
+}
+
+function judge(
+  aName: string,
+  bName: string,
+  difference: PairedDifference,
+  unit: string,
+  direction: "less" | "greater",
+): Judgement {
   const { n, mean, halfWidth, high, low, level } = difference;
   const percent = `${Math.round(level * 100)} % CI, n = ${n}`;
-  const claim = `${aName} < ${bName}`;
+  const claim = `${aName} ${direction === "less" ? "<" : ">"} ${bName}`;
   if (n < 2 || !Number.isFinite(halfWidth)) {
     return {
       verdict: "not resolved",
@@ -119,9 +149,12 @@ export function judgeLess(
     };
   }
   const span = `${fmt(Math.abs(mean))} ± ${fmt(halfWidth)} ${unit} (${percent})`;
-  if (high < 0) return { verdict: "yes", text: `${claim}: yes, ${span}`, difference };
-  if (low > 0) {
-    return { verdict: "no", text: `${claim}: no, ${aName} is higher by ${span}`, difference };
+  // The claimed side of 0, and the opposite one.
+  const [holds, opposite] = direction === "less" ? [high < 0, low > 0] : [low > 0, high < 0];
+  if (holds) return { verdict: "yes", text: `${claim}: yes, ${span}`, difference };
+  if (opposite) {
+    const other = direction === "less" ? "higher" : "lower";
+    return { verdict: "no", text: `${claim}: no, ${aName} is ${other} by ${span}`, difference };
   }
   return {
     verdict: "not resolved",

@@ -45,13 +45,17 @@ export interface ResultRow {
   n?: number;
 }
 
-/** A claim's verdict: from an interval (`"yes"`: it holds, `"no"`: the opposite holds). */
-export type ClaimVerdict = "yes" | "no" | "not resolved";
+/**
+ * A claim's verdict: from an interval (`"yes"`: it holds, `"no"`: the opposite holds, `"not
+ * resolved"`: the interval contains 0), or `"not tested"` when a condition the test needs does not
+ * hold (e.g. the localization set fails its criterion), whatever the interval says.
+ */
+export type ClaimVerdict = "yes" | "no" | "not resolved" | "not tested";
 
 /**
- * The interval a claim "a < b" is judged on: the per-seed paired differences `a − b` with a
- * two-sided Student-t interval (lib/experiments/paired.ts). Bounds are null where there is no
- * interval (n < 2).
+ * The interval a claim "a < b" or "a > b" is judged on: the per-seed paired differences `a − b`
+ * with a two-sided Student-t interval (lib/experiments/paired.ts). Bounds are null where there is
+ * no interval (n < 2).
  */
 export interface ClaimInterval {
   /** The seeds the two sides were paired on, ascending. */
@@ -74,17 +78,26 @@ export interface ClaimInterval {
 export interface ClaimResult {
   /** The claim, e.g. "CutMix < baseline (final top-1 error)". */
   claim: string;
-  /** What the paper found: "yes", "no", or null for a check of ours that is not a paper claim. */
+  /**
+   * What the paper found: "yes", "no", or null where it gives no verdict to compare with (a check
+   * of ours, or a quantity the paper does not report).
+   */
   paper: "yes" | "no" | null;
-  /** The paper's evidence in a few words, e.g. "2.88 vs 3.85 %". */
+  /**
+   * The paper's evidence in a few words, e.g. "2.88 vs 3.85 %"; with `paper` null, why there is no
+   * paper side (e.g. "Fig. 5a: plot only").
+   */
   paperEvidence?: string;
   /** Where in the paper, e.g. "Table 7". */
   source?: string;
   verdict: ClaimVerdict;
   /** The verdict in words, e.g. "yes, 2.83 ± 0.63 points (95 % CI, n = 3)". */
   ours: string;
-  /** Whether our verdict is the paper's; "not resolved" when ours is; null without a paper side. */
-  agreement: "agrees" | "disagrees" | "not resolved" | null;
+  /**
+   * Whether our verdict is the paper's; "not resolved" / "not tested" when ours is; null without a
+   * paper side.
+   */
+  agreement: "agrees" | "disagrees" | "not resolved" | "not tested" | null;
   /** The interval the verdict comes from, when it comes from one. */
   interval?: ClaimInterval;
 }
@@ -162,8 +175,14 @@ export function validateResults(results: NotebookResults): void {
   }
 }
 
-const VERDICTS: readonly string[] = ["yes", "no", "not resolved"];
-const AGREEMENTS: readonly (string | null)[] = ["agrees", "disagrees", "not resolved", null];
+const VERDICTS: readonly string[] = ["yes", "no", "not resolved", "not tested"];
+const AGREEMENTS: readonly (string | null)[] = [
+  "agrees",
+  "disagrees",
+  "not resolved",
+  "not tested",
+  null,
+];
 
 function validateClaim(claim: ClaimResult, at: string): void {
   for (const field of ["claim", "ours"] as const) {
@@ -183,7 +202,7 @@ function validateClaim(claim: ClaimResult, at: string): void {
   }
   if (!AGREEMENTS.includes(claim.agreement)) {
     throw new Error(
-      `${at}.agreement must be "agrees", "disagrees", "not resolved" or null, got ${
+      `${at}.agreement must be "agrees", "disagrees", "not resolved", "not tested" or null, got ${
         JSON.stringify(claim.agreement)
       }`,
     );
@@ -218,9 +237,12 @@ function validateClaim(claim: ClaimResult, at: string): void {
   }
 }
 
-/** The paper's side of a claim for a table: its finding and evidence, "—" for a check of ours. */
+/**
+ * The paper's side of a claim for a table: its finding and evidence; without a finding, the
+ * evidence (why there is none) or "—".
+ */
 export function claimPaperText(claim: ClaimResult): string {
-  if (claim.paper === null) return "—";
+  if (claim.paper === null) return claim.paperEvidence ? `— (${claim.paperEvidence})` : "—";
   return claim.paperEvidence ? `${claim.paper} (${claim.paperEvidence})` : claim.paper;
 }
 

@@ -4,14 +4,25 @@ import {
   armValues,
   checkClaim,
   compareArms,
+  comparisonRow,
+  curveMean,
   formatInterval,
+  formatSummary,
+  judgeAgainst,
   judgeAll,
   judgeClaim,
   memorisationCheck,
   paperSide,
+  requirePreconditions,
   summarizeArm,
 } from "../../lib/experiments/claims.ts";
-import { TABLE5_CIFAR100, TABLE8_VARIANTS_CIFAR100 } from "../../lib/experiments/paper.ts";
+import {
+  TABLE11_FGSM,
+  TABLE12_OOD,
+  TABLE5_CIFAR100,
+  TABLE8_VARIANTS_CIFAR100,
+  TABLE9_WSOL,
+} from "../../lib/experiments/paper.ts";
 import { pairedDifference } from "../../lib/experiments/paired.ts";
 import { validateResults } from "../../lib/reports/results.ts";
 
@@ -264,4 +275,215 @@ Deno.test("paperSide reads the paper's verdict and numbers from its table", () =
     "14.47 vs 14.72 %",
   );
   assert.throws(() => paperSide(TABLE5_CIFAR100, "manifold", "baseline"), /no row for "manifold"/);
+});
+
+/** The same seeds as accuracies (100 − error): higher is better. */
+const accuracies = armValues(runs, (r) => 100 - r.error);
+
+Deno.test("judgeClaim 'a > b' on a higher-is-better number: the verdicts mirror 'a < b'", () => {
+  const yes = judgeClaim(accuracies, {
+    a: "cutmix",
+    b: "baseline",
+    aName: "CutMix",
+    direction: "greater",
+    ...paperSide(TABLE11_FGSM, "cutmix", "baseline", {
+      column: "top1Accuracy",
+      direction: "greater",
+      unit: "% on ImageNet",
+    }),
+    suffix: " (FGSM top-1 accuracy)",
+  });
+  assert.equal(yes.claim, "CutMix > baseline (FGSM top-1 accuracy)");
+  assert.equal(yes.verdict, "yes");
+  assert.equal(yes.ours, "yes, 2.83 ± 0.63 points (95 % CI, n = 3)");
+  assert.equal(yes.paper, "yes");
+  assert.equal(yes.paperEvidence, "31.00 vs 8.20 % on ImageNet");
+  assert.equal(yes.source, "Table 11");
+  assert.equal(yes.agreement, "agrees");
+  // The saved interval is always a − b: here positive, CutMix's accuracy above the baseline's.
+  assert.deepEqual(yes.interval!.differences.map((d) => Number(d.toFixed(10))), [2.8, 2.6, 3.1]);
+  close(yes.interval!.low!, 2.833333333 - 0.625163, 1e-5);
+
+  const no = judgeClaim(accuracies, {
+    a: "mixup",
+    b: "baseline",
+    direction: "greater",
+    paper: "yes",
+  });
+  assert.equal(no.claim, "mixup > baseline");
+  assert.equal(no.verdict, "no");
+  assert.match(no.ours, /^no, mixup is lower by 1\.13 ± 0\.38 points \(95 % CI, n = 3\)$/);
+  assert.equal(no.agreement, "disagrees");
+});
+
+Deno.test("paperSide in both directions, on the tables of notebooks 05–07", () => {
+  // Table 12, AUROC: Mixup (49.3) below the baseline (87.3): "Mixup < baseline" is the paper's.
+  assert.deepEqual(paperSide(TABLE12_OOD, "mixup", "baseline", { column: "auroc" }), {
+    paper: "yes",
+    paperEvidence: "49.30 vs 87.30 %",
+    source: "Table 12",
+  });
+  assert.equal(
+    paperSide(TABLE12_OOD, "mixup", "baseline", { column: "auroc", direction: "greater" }).paper,
+    "no",
+  );
+  // Table 9, CUB: CutMix 54.81 > Mixup 49.30.
+  assert.equal(
+    paperSide(TABLE9_WSOL, "cutmix", "mixup", { column: "cubLocAcc", direction: "greater" }).paper,
+    "yes",
+  );
+  assert.throws(
+    () => paperSide(TABLE11_FGSM, "cutmix", "baseline"),
+    /Table 11.*top1Error/,
+  );
+});
+
+Deno.test("a claim the paper gives no verdict on: agreement null, the reason kept", () => {
+  const c = judgeClaim(values, {
+    a: "cutmix",
+    b: "baseline",
+    paper: null,
+    paperEvidence: "not in the paper",
+  });
+  assert.equal(c.paper, null);
+  assert.equal(c.paperEvidence, "not in the paper");
+  assert.equal(c.verdict, "yes");
+  assert.equal(c.agreement, null);
+});
+
+Deno.test("curveMean: the mean over a closed range, on a computed grid", () => {
+  // FGSM accuracies (%) over ε = k/255; the claims' range is ε ∈ [¼, 8]/255 (all ε > 0).
+  const eps = [0, 0.25, 0.5, 1, 2, 4, 8].map((k) => k / 255);
+  const acc = [80, 60, 50, 40, 20, 10, 0];
+  const curve = eps.map((x, i) => ({ x, y: acc[i] }));
+  assert.equal(curveMean(curve, { from: 0.25 / 255, to: 8 / 255 }), 30);
+  // Both ends count; a point just outside does not.
+  assert.equal(curveMean(curve, { from: 1 / 255, to: 2 / 255 }), 30);
+  assert.equal(curveMean(curve, { from: 1.5 / 255, to: 2 / 255 }), 20);
+  // λ = i / 10 leaves 3 * 0.1 = 0.30000000000000004 and 0.7 inside [0.3, 0.7].
+  const lambdas = Array.from({ length: 11 }, (_, i) => ({ x: (3 * i) / 30, y: i }));
+  assert.equal(curveMean(lambdas, { from: 0.1 * 3, to: 0.7 }), 5);
+  assert.throws(() => curveMean(curve, { from: 0.5, to: 0.9 }), /no point in 0.5–0.9 \(x: 0, /);
+  assert.throws(() => curveMean(curve, { from: 2, to: 1 }), /from ≤ to, got 2–1/);
+  assert.throws(() => curveMean([{ x: 1, y: NaN }], { from: 0, to: 2 }), /y at x = 1 is NaN/);
+});
+
+Deno.test("judgeAgainst: an arm against a fixed number, per seed", () => {
+  // GT-known accuracies 60, 62, 64 % against a trivial box at 50 %: differences 10, 12, 14,
+  // mean 12, sd 2, half-width 4.3027 · 2 / √3 = 4.968.
+  const loc = armValues(
+    [0, 1, 2].map((seed) => ({ label: "cutmix", seed, acc: 60 + 2 * seed })),
+    (r) => r.acc,
+  );
+  const beats = judgeAgainst(loc, {
+    a: "cutmix",
+    aName: "CutMix",
+    reference: "the whole image",
+    value: 50,
+    direction: "greater",
+    suffix: " (GT-known loc.)",
+  });
+  assert.equal(beats.claim, "CutMix > the whole image (GT-known loc.)");
+  assert.equal(beats.ours, "yes, 12.00 ± 4.97 points (95 % CI, n = 3)");
+  assert.equal(beats.paper, null);
+  assert.equal(beats.agreement, null);
+  assert.deepEqual(beats.interval!.differences, [10, 12, 14]);
+  assert.deepEqual(beats.interval!.seeds, [0, 1, 2]);
+  // Above the reference on average (mean 1) but not beyond the spread over seeds.
+  const close61 = judgeAgainst(loc, {
+    a: "cutmix",
+    reference: "61 %",
+    value: 61,
+    direction: "greater",
+  });
+  assert.equal(close61.verdict, "not resolved");
+  assert.equal(close61.ours, "not resolved at n = 3, 1.00 ± 4.97 points (95 % CI, n = 3)");
+  // The values passed in are left as they were.
+  assert.deepEqual([...loc.keys()], ["cutmix"]);
+  assert.throws(
+    () => judgeAgainst(loc, { a: "cutmix", reference: "x", value: NaN }),
+    /x must be a finite number, got NaN/,
+  );
+});
+
+Deno.test("requirePreconditions: 'not tested' where a condition fails, the interval kept", () => {
+  const claim = judgeClaim(values, { a: "cutmix", b: "baseline", aName: "CutMix", paper: "yes" });
+  assert.equal(requirePreconditions(claim, [{ holds: true, unmet: "x" }]), claim);
+  const untested = requirePreconditions(claim, [
+    { holds: false, unmet: "the set fails its criterion" },
+    { holds: true, unmet: "never shown" },
+    { holds: false, unmet: "CutMix does not beat the trivial boxes" },
+  ]);
+  assert.equal(untested.verdict, "not tested");
+  assert.equal(
+    untested.ours,
+    "not tested: the set fails its criterion; CutMix does not beat the trivial boxes " +
+      "(the interval alone: yes, 2.83 ± 0.63 points (95 % CI, n = 3))",
+  );
+  assert.equal(untested.agreement, "not tested");
+  assert.deepEqual(untested.interval, claim.interval);
+  const check = requirePreconditions(checkClaim("c", true, "e"), [{ holds: false, unmet: "u" }]);
+  assert.equal(check.agreement, null);
+  validateResults({
+    notebook: "07-x",
+    title: "t",
+    scale: "cpu",
+    seeds: [0, 1, 2],
+    backend: "tensorflow",
+    rows: [],
+    claims: [untested, check],
+  });
+});
+
+Deno.test("judgeAll with 'a > b' parts and with parts not tested", () => {
+  const greater = (name: string) =>
+    judgeClaim(accuracies, { a: "cutmix", b: name, direction: "greater", paper: "yes" });
+  const all = judgeAll({ claim: "CutMix is the most accurate", paper: "yes" }, [
+    greater("baseline"),
+    greater("mixup"),
+  ]);
+  assert.equal(all.verdict, "yes");
+  assert.equal(all.ours, "yes: all 2 hold (every interval above 0)");
+  const gate = [{ holds: false, unmet: "no test" }];
+  const none = judgeAll({ claim: "every one", paper: "yes" }, [
+    requirePreconditions(greater("baseline"), gate),
+    requirePreconditions(greater("mixup"), gate),
+  ]);
+  assert.equal(none.verdict, "not tested");
+  assert.equal(none.ours, "not tested: none of the 2 parts is tested");
+  assert.equal(none.agreement, "not tested");
+  const some = judgeAll({ claim: "every one", paper: null }, [
+    greater("baseline"),
+    requirePreconditions(greater("mixup"), gate),
+    judgeClaim(values, { a: "cutout", b: "baseline", paper: "yes" }),
+  ]);
+  assert.equal(some.verdict, "not resolved");
+  assert.equal(
+    some.ours,
+    "not resolved at n = 3: 1 of 3 hold, 1 not resolved, 1 not tested, none the opposite",
+  );
+  assert.equal(some.agreement, null);
+});
+
+Deno.test("formatSummary and comparisonRow: a table row of means ± sd and paired intervals", () => {
+  assert.equal(formatSummary(summarizeArm(values, "baseline")), "26.87 ± 0.65");
+  assert.equal(
+    formatSummary(summarizeArm(armValues([{ label: "a", seed: 0 }], () => 5), "a")),
+    "5.00",
+  );
+  const row = comparisonRow(values, {
+    arms: ["baseline", "cutmix"],
+    pairs: [["cutmix", "baseline"]],
+    names: { cutmix: "CutMix" },
+    unit: "% err.",
+  });
+  assert.deepEqual(row, {
+    "baseline (% err.)": "26.87 ± 0.65",
+    "CutMix (% err.)": "24.03 ± 0.40",
+    "CutMix − baseline [95 % CI]": "-2.83 [-3.46, -2.21]",
+  });
+  assert.throws(
+    () => comparisonRow(values, { arms: ["manifold"], pairs: [], unit: "%" }),
+    /no values for "manifold"/,
+  );
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  judgeGreater,
   judgeLess,
   meanAndSd,
   pairedDifference,
@@ -65,6 +66,37 @@ Deno.test("judgeLess: yes, no and not resolved", () => {
   const single = judgeLess("A", "B", pairedDifference([1], [2]));
   assert.equal(single.verdict, "not resolved");
   assert.match(single.text, /not resolved at n = 1 \(no interval/);
+});
+
+Deno.test("judgeGreater: the mirror image of judgeLess, for higher-is-better numbers", () => {
+  // Accuracies (%): CutMix above the baseline by 2.8, 2.6, 3.1 points.
+  const better = judgeGreater(
+    "CutMix",
+    "baseline",
+    pairedDifference([75.9, 76.4, 75.6], [73.1, 73.8, 72.5]),
+  );
+  assert.equal(better.verdict, "yes");
+  assert.equal(better.text, "CutMix > baseline: yes, 2.83 ± 0.63 points (95 % CI, n = 3)");
+  // The same numbers the other way round: the claim fails, and the text says which way.
+  const worse = judgeGreater(
+    "baseline",
+    "CutMix",
+    pairedDifference([73.1, 73.8, 72.5], [75.9, 76.4, 75.6]),
+  );
+  assert.equal(worse.verdict, "no");
+  assert.equal(
+    worse.text,
+    "baseline > CutMix: no, baseline is lower by 2.83 ± 0.63 points (95 % CI, n = 3)",
+  );
+  const unclear = judgeGreater("Cutout", "baseline", pairedDifference([25, 27, 26], [26, 26, 26]));
+  assert.equal(unclear.verdict, "not resolved");
+  assert.match(unclear.text, /^Cutout > baseline: not resolved at n = 3, 0\.00 ± \d+\.\d\d points/);
+  const single = judgeGreater("A", "B", pairedDifference([3], [1]), "% AUROC");
+  assert.equal(single.verdict, "not resolved");
+  assert.equal(
+    single.text,
+    "A > B: not resolved at n = 1 (no interval; difference 2.00 % AUROC)",
+  );
 });
 
 Deno.test("bad input is named", () => {

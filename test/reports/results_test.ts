@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  claimPaperText,
   type ClaimResult,
   loadResults,
   type NotebookResults,
@@ -132,7 +133,7 @@ Deno.test("validateResults names a malformed claim or spread", () => {
     validateResults({ ...results, rows, claims: claims as ClaimResult[] });
   assert.throws(
     bad([{ ...claim, verdict: "maybe" }]),
-    /claims\[0\]\.verdict must be one of yes, no, not resolved, got "maybe"/,
+    /claims\[0\]\.verdict must be one of yes, no, not resolved, not tested, got "maybe"/,
   );
   assert.throws(
     bad([{ ...claim, paper: "perhaps" }]),
@@ -156,6 +157,27 @@ Deno.test("validateResults names a malformed claim or spread", () => {
     bad([], [{ ...results.rows[0], n: 0 }]),
     /rows\[0\]\.n must be a positive integer, got 0/,
   );
+});
+
+Deno.test("a claim not tested, and one without a paper verdict, validate and read in a table", () => {
+  const untested: ClaimResult = {
+    ...claim,
+    verdict: "not tested",
+    ours: "not tested: the set fails its criterion (the interval alone: yes, 2.83 ± 0.63 points)",
+    agreement: "not tested",
+  };
+  const noPaper: ClaimResult = {
+    claim: "Cutout < baseline (occlusion error)",
+    paper: null,
+    paperEvidence: "Fig. 5a: plot only",
+    verdict: "yes",
+    ours: "yes, 1.00 ± 0.50 points (95 % CI, n = 3)",
+    agreement: null,
+  };
+  validateResults({ ...results, claims: [untested, noPaper] });
+  assert.equal(claimPaperText(untested), "yes (2.88 vs 3.85 %)");
+  assert.equal(claimPaperText(noPaper), "— (Fig. 5a: plot only)");
+  assert.equal(claimPaperText({ ...noPaper, paperEvidence: undefined }), "—");
 });
 
 Deno.test("renderIndexPage shows a notebook's claims and ours ± sd", () => {
