@@ -507,7 +507,7 @@ export function requirePreconditions(
   return {
     ...claim,
     verdict: "not tested",
-    ours: `not tested: ${unmet.join("; ")} (the interval alone: ${claim.ours})`,
+    ours: `not tested (${unmet.join("; ")}); the interval alone: ${claim.ours}`,
     agreement: agreement(claim.paper, "not tested"),
   };
 }

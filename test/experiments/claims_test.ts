@@ -417,8 +417,8 @@ Deno.test("requirePreconditions: 'not tested' where a condition fails, the inter
   assert.equal(untested.verdict, "not tested");
   assert.equal(
     untested.ours,
-    "not tested: the set fails its criterion; CutMix does not beat the trivial boxes " +
-      "(the interval alone: yes, 2.83 ± 0.63 points (95 % CI, n = 3))",
+    "not tested (the set fails its criterion; CutMix does not beat the trivial boxes); " +
+      "the interval alone: yes, 2.83 ± 0.63 points (95 % CI, n = 3)",
   );
   assert.equal(untested.agreement, "not tested");
   assert.deepEqual(untested.interval, claim.interval);

@@ -163,7 +163,7 @@ Deno.test("a claim not tested, and one without a paper verdict, validate and rea
   const untested: ClaimResult = {
     ...claim,
     verdict: "not tested",
-    ours: "not tested: the set fails its criterion (the interval alone: yes, 2.83 ± 0.63 points)",
+    ours: "not tested (the set fails its criterion); the interval alone: yes, 2.83 ± 0.63 points",
     agreement: "not tested",
   };
   const noPaper: ClaimResult = {
