@@ -50,12 +50,15 @@ export interface LockOptions {
 
 /** What a lock file records about its holder. */
 export interface LockHolder {
+  /** `Deno.hostname()` of the holder's machine: a dead pid is judged only on the same host. */
   readonly host: string;
+  /** The holder's process id on `host`. */
   readonly pid: number;
   /** ISO time the lock was taken. */
   readonly startedAt: string;
   /** Random; tells this holding apart from any other (pids and hosts repeat). */
   readonly token: string;
+  /** {@link LockOptions.purpose} of the holder, when it gave one. */
   readonly purpose?: string;
 }
 
@@ -65,6 +68,7 @@ export interface LockInspection {
   readonly holder: LockHolder | null;
   /** Seconds since the last heartbeat (the file's modification time). */
   readonly heartbeatAgeSeconds: number;
+  /** True when the lock may be taken over: heartbeat too old, or holder gone from this host. */
   readonly stale: boolean;
   /** Why it is (or is not) stale, in words. */
   readonly reason: string;
@@ -74,7 +78,9 @@ export interface LockInspection {
 export class LockBusyError extends Error {
   /** The lock file. */
   readonly path: string;
+  /** The live holder found there, and why it is judged live. */
   readonly inspection: LockInspection;
+  /** The message names the holder (process, host, since when, purpose) from `inspection`. */
   constructor(path: string, inspection: LockInspection) {
     const h = inspection.holder;
     super(
@@ -91,7 +97,9 @@ export class LockBusyError extends Error {
 
 /** A held lock. */
 export interface HeldLock {
+  /** The lock file. */
   readonly path: string;
+  /** The record this process wrote into it. */
   readonly holder: LockHolder;
   /** Throws if the lock was lost (taken over after a heartbeat failed to land). */
   assertHeld(): void;

@@ -62,9 +62,17 @@ export interface EpochMetrics {
   readonly epoch: number;
   /** Mean training loss over the epoch's images (against the augmented soft targets). */
   readonly trainLoss: number;
-  /** Test cross-entropy, top-1 and top-5 error ∈ [0, 1]; null in epochs without evaluation. */
+  /**
+   * Mean test cross-entropy against the true labels; null in epochs without evaluation (only
+   * every `config.evalEvery`-th epoch and the last are evaluated).
+   */
   readonly testLoss: number | null;
+  /** Fraction of test images whose label is not the arg-max, ∈ [0, 1]; null as `testLoss`. */
   readonly testTop1Error: number | null;
+  /**
+   * Fraction of test images whose label is not among the 5 highest logits (all if fewer
+   * classes), ∈ [0, 1]; null as `testLoss`.
+   */
   readonly testTop5Error: number | null;
   /** The learning rate of the epoch's last step. */
   readonly lr: number;
@@ -76,11 +84,17 @@ export interface EpochMetrics {
 
 /** `final.json`. */
 export interface FinalSummary {
+  /** {@link configHash} of the run's config: checked against the directory's on every read. */
   readonly configHash: string;
+  /** The model's name, e.g. "resnet110" or "pyramidnet200-a240-bottleneck". */
   readonly model: string;
+  /** Number of trainable scalars of the model. */
   readonly parameterCount: number;
+  /** Epochs trained: the config's `epochs`. */
   readonly epochs: number;
+  /** Images in the training set after the config's `trainPerClass` subset (un-augmented count). */
   readonly trainImages: number;
+  /** Images in the test set after the config's `testPerClass` subset: what `test` averages over. */
   readonly testImages: number;
   /** Test metrics after the last epoch. */
   readonly test: Evaluation;
@@ -99,14 +113,22 @@ export interface FinalSummary {
 
 /** What a checkpoint's JSON header records. */
 export interface CheckpointMeta {
+  /** {@link configHash} of the run that wrote it: a checkpoint of another run is refused. */
   readonly configHash: string;
+  /** Epochs completed when it was written (≥ 1); training resumes at the next one. */
   readonly epochsDone: number;
 }
 
 /** A run directory's files are damaged; `file` names the one, the message what to do. */
 export class RunDamagedError extends Error {
+  /** The run directory, the one to delete to train from scratch. */
   readonly runDir: string;
+  /** Path of the damaged file inside `runDir` (checkpoint, `metrics.jsonl` or `final.json`). */
   readonly file: string;
+  /**
+   * `problem` says what is wrong with `file` (one sentence, no final period); the message adds
+   * how to recover.
+   */
   constructor(runDir: string, file: string, problem: string) {
     super(
       `${problem}. The run cannot resume from it: delete ${runDir} to train it from scratch, ` +
@@ -211,6 +233,7 @@ export async function readRunFiles(runDir: string, hash: string): Promise<Restor
 export class RunDirectory {
   /** The directory. */
   readonly path: string;
+  /** The run's config, the one `config.json` holds. */
   readonly config: RunConfig;
   /** {@link configHash} of `config`. */
   readonly hash: string;
@@ -319,7 +342,9 @@ export interface RunDirectoryState {
   readonly state: "done" | "training" | "stale" | "partial" | "empty";
   /** Epochs in metrics.jsonl (may run ahead of the checkpoint by one). */
   readonly epochsLogged: number;
+  /** `final.json`, when `state` is "done". */
   readonly final?: FinalSummary;
+  /** The lock's holder and whether it is stale, when `state` is "training" or "stale". */
   readonly lock?: LockInspection;
 }
 
