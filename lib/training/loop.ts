@@ -57,12 +57,15 @@ export { createTrainStep, type TrainStep } from "./engine.ts";
 export interface TrainProgress {
   /** 0-based index of the current epoch. */
   readonly epoch: number;
+  /** Epochs of the whole run (`config.epochs`, even when `stopAfterEpochs` stops it earlier). */
   readonly epochs: number;
   /** Steps done in this epoch. */
   readonly step: number;
+  /** Steps in one epoch: ⌈training images / `config.batchSize`⌉ (the last batch may be short). */
   readonly stepsPerEpoch: number;
   /** Mean training loss of this epoch so far. */
   readonly loss: number;
+  /** The learning rate of the step just done (`config.schedule` applied to `config.lr`). */
   readonly lr: number;
   /** Throughput of this session's training steps so far. */
   readonly imagesPerSecond: number;
@@ -103,8 +106,11 @@ export interface TrainRunOptions {
 
 /** What {@link trainRun} returns; the caller disposes `model`. */
 export interface TrainRunResult {
+  /** The model after the last epoch trained (or restored, when the run was already complete). */
   readonly model: ImageClassifier;
+  /** The run directory trained in: `options.runDir`. */
   readonly runDir: string;
+  /** Every epoch's line so far, resumed sessions' included: `metrics.jsonl`'s content. */
   readonly metrics: EpochMetrics[];
   /** Undefined when stopped early by `stopAfterEpochs`. */
   readonly final?: FinalSummary;

@@ -60,11 +60,17 @@ export interface TrainOrLoadOptions {
 
 /** A finished run; the caller disposes `model`. */
 export interface RunResult {
+  /** The model after its last epoch (weights float16-rounded if they came from a run record). */
   readonly model: ImageClassifier;
+  /** The resolved config: the input with the paper's defaults filled in. */
   readonly config: RunConfig;
+  /** {@link configHash} of `config`: the run's name in the cache and in its record. */
   readonly hash: string;
+  /** `<runsDir>/<hash>`: the run's directory ({@link runDirectory}). */
   readonly runDir: string;
+  /** Its `final.json`: test (and training-set) metrics after the last epoch. */
   readonly final: FinalSummary;
+  /** Its `metrics.jsonl`: one line per epoch, in order. */
   readonly metrics: EpochMetrics[];
   /** True when nothing was trained (the run was complete in the cache, or restored). */
   readonly cached: boolean;
