@@ -78,6 +78,7 @@ export {
 } from "./ood.ts";
 export {
   LOCALIZATION_DEFAULTS,
+  type LocalizationBackground,
   type LocalizationOptions,
   type LocalizationSet,
   makeLocalizationSet,

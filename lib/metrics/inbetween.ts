@@ -109,7 +109,9 @@ export interface InBetweenOptions {
 export interface InBetweenResult {
   /** Number of different-class pairs evaluated (the denominator of every rate). */
   readonly pairs: number;
+  /** The Mixup curve: one point per `options.lambdas` entry, in that order. */
   readonly mixup: readonly MixupPoint[];
+  /** The CutMix curve: one point per square side (`options.sides` or its default), in order. */
   readonly cutmix: readonly CutMixPoint[];
 }
 
