@@ -30,11 +30,17 @@ import type { PlannedRun } from "./run_list.ts";
 export interface TrainedRun {
   /** The group's label for it (e.g. "cutmix"). */
   readonly label: string;
+  /** The notebook's run group it belongs to (e.g. "methods"): {@link PlannedRun.group}. */
   readonly group: string;
+  /** The run's seed ({@link PlannedRun.seed}). */
   readonly seed: number;
+  /** The run's config hash: its directory in the runs cache ({@link PlannedRun.hash}). */
   readonly hash: string;
+  /** The trained model, after the last epoch; the caller disposes it. */
   readonly model: ImageClassifier;
+  /** The run's `final.json`: test and training-set metrics after the last epoch. */
   readonly final: FinalSummary;
+  /** The run's `metrics.jsonl`: one line per epoch, in order. */
   readonly metrics: readonly EpochMetrics[];
   /** True when it came from the runs cache (or was restored into it from its record). */
   readonly cached: boolean;

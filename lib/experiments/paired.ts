@@ -42,8 +42,9 @@ export interface PairedDifference {
   readonly sd: number;
   /** Half-width of the interval, `t · sd / √n`; NaN for n < 2. */
   readonly halfWidth: number;
-  /** The interval's bounds, `mean ∓ halfWidth`. */
+  /** The interval's lower bound, `mean − halfWidth`; NaN for n < 2. */
   readonly low: number;
+  /** The interval's upper bound, `mean + halfWidth`; NaN for n < 2. */
   readonly high: number;
   /** Confidence level of the interval ∈ (0, 1), e.g. 0.95. */
   readonly level: number;
@@ -54,9 +55,14 @@ export type Verdict = "yes" | "no" | "not resolved";
 
 /** What {@link judgeLess} and {@link judgeGreater} return. */
 export interface Judgement {
+  /**
+   * "yes" when the whole interval lies on the claim's side of 0, "no" when it lies on the other
+   * side, "not resolved" when it contains 0 or n < 2.
+   */
   readonly verdict: Verdict;
   /** One line for a claims table, e.g. "CutMix < baseline: yes, 3.10 ± 0.80 points (95 % CI, n = 3)". */
   readonly text: string;
+  /** The paired difference `a − b` the verdict was judged on. */
   readonly difference: PairedDifference;
 }
 

@@ -22,7 +22,13 @@
 
 /** One row of a paper table: the method as the paper names it, and its numbers. */
 export interface PaperRow {
+  /** The row's label exactly as the paper prints it (e.g. "+ CutMix"): what lookups match. */
   readonly method: string;
+  /**
+   * The row's numbers by column key (e.g. `top1Error`, `cubLocAcc`), in the paper's units (error
+   * and accuracy in %); a few columns are text (Table 6's `params`, "1.7 M"). Missing where the
+   * paper leaves the cell blank.
+   */
   readonly [column: string]: number | string | undefined;
 }
 
@@ -34,6 +40,7 @@ export interface PaperTable {
   readonly caption: string;
   /** Model, data and schedule the numbers come from. */
   readonly setting: string;
+  /** The rows in the paper's order. */
   readonly rows: readonly PaperRow[];
   /** Our key (a {@link PaperMethod}, a Table 8 variant name) → the row's `method`. */
   readonly keys: Readonly<Record<string, string>>;

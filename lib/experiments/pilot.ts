@@ -26,6 +26,7 @@ import type { PilotCandidate } from "./regime.ts";
 
 /** One measurement of the pilot: the model after `epoch` epochs on the un-augmented subset. */
 export interface PilotPoint {
+  /** Epochs trained when it was measured, in [1, the record's `epochs`]. */
   readonly epoch: number;
   /** Top-1 error ∈ [0, 1] on the un-augmented training subset (eval mode). */
   readonly cleanTrainError: number;
@@ -35,23 +36,33 @@ export interface PilotPoint {
 
 /** The training loop's own numbers for one epoch (on augmented batches). */
 export interface PilotEpoch {
+  /** Epochs completed (1 for the first). */
   readonly epoch: number;
+  /** Mean training loss over the epoch's augmented batches (`trainLoss` of `metrics.jsonl`). */
   readonly trainLoss: number;
+  /** The learning rate of the epoch's last step. */
   readonly lr: number;
 }
 
 /** One pilot record, as tools/pilot.ts writes it. */
 export interface PilotRecord {
+  /** Tags the file as a pilot record; {@link parsePilotRecord} refuses anything else. */
   readonly kind: "baseline pilot";
   /** The run's config hash in the runs cache. */
   readonly configHash: string;
+  /** Training images per class of the candidate subset of CIFAR-10 (the run's `trainPerClass`). */
   readonly perClass: number;
+  /** The candidate's schedule length in epochs (the step schedule's milestones scale with it). */
   readonly epochs: number;
+  /** The run's seed. */
   readonly seed: number;
+  /** The model's name, e.g. "resnet20". */
   readonly model: string;
+  /** The TensorFlow.js backend that trained it, e.g. "tensorflow" (native) or "cpu". */
   readonly backend: string;
   /** Measurements, ascending by epoch. */
   readonly points: readonly PilotPoint[];
+  /** The loop's line of every epoch trained so far, in order (empty in records that lack it). */
   readonly epochsTrainLoss: readonly PilotEpoch[];
   /** The clean training error after the last epoch; null while the pilot is unfinished. */
   readonly finalTrainError: number | null;

@@ -37,9 +37,11 @@ import { type ReproductionScale, SCALES } from "./scale.ts";
 
 /** A scale's training recipe for CIFAR experiments. */
 export interface CifarRecipe {
+  /** The scale this is the recipe of. */
   readonly scale: ReproductionScale;
   /** "cifar10" or "cifar100". */
   readonly dataset: string;
+  /** Classes of `dataset`: 10 or 100 (the augmentations' `numClasses`). */
   readonly numClasses: number;
   /** Everything but the augmentation and the seed. */
   readonly config: Omit<RunConfigInput, "augmentation" | "seed">;

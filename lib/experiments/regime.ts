@@ -51,6 +51,7 @@ export interface PilotCandidate {
 
 /** What the sweep in a regime costs, and what may be spent. */
 export interface RegimeBudget {
+  /** Classes of the dataset: a candidate trains `perClass × numClasses` images per epoch. */
   readonly numClasses: number;
   /** Training runs in the whole sweep (methods × seeds, ablations). */
   readonly runs: number;
@@ -68,12 +69,15 @@ export interface JudgedCandidate extends PilotCandidate {
   readonly memorised: boolean;
   /** Estimated seconds of the whole sweep in this regime. */
   readonly sweepSeconds: number;
+  /** `sweepSeconds` ≤ the budget's `budgetSeconds`. */
   readonly fits: boolean;
 }
 
 /** The rule's outcome: every candidate judged, and the one chosen (if any qualifies and fits). */
 export interface RegimeChoice {
+  /** Every candidate with its findings, in the input's order. */
   readonly candidates: readonly JudgedCandidate[];
+  /** The regime picked; absent when no candidate both memorised and fits the budget. */
   readonly chosen?: PilotCandidate;
   /** One sentence a report can show. */
   readonly reason: string;

@@ -31,7 +31,9 @@ export interface PlannedRun {
   readonly group: string;
   /** The run's label inside its group, e.g. "cutmix", "Scheduled CutMix", "α=4", "level 2". */
   readonly label: string;
+  /** `config.seed`: the seeds of a group are the recipe's `seeds` (or `ablationSeeds`). */
   readonly seed: number;
+  /** The resolved config: the recipe's, with this run's augmentation and seed. */
   readonly config: RunConfig;
   /** {@link configHash} of `config`: the run's directory in the cache. */
   readonly hash: string;
@@ -39,7 +41,9 @@ export interface PlannedRun {
 
 /** One distinct run of a sweep, with every notebook use of it. */
 export interface SweepRun {
+  /** The resolved config, the same in every use. */
   readonly config: RunConfig;
+  /** {@link configHash} of `config`: what makes two uses one run. */
   readonly hash: string;
   /** The notebooks' uses, first use first. */
   readonly uses: readonly Omit<PlannedRun, "config" | "hash">[];
