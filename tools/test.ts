@@ -1,6 +1,9 @@
 /**
  * `deno task test [--unit] [deno test args…]`: what CI runs. In order:
- * 1. `deno lint`, `deno fmt --check`, `deno check` (every TypeScript file);
+ * 1. `deno lint`, `deno fmt --check`, `deno check` (every TypeScript file), then the package's
+ *    documentation as JSR sees it: one `deno doc --lint` over deno.json's exports
+ *    (tools/test/doc_lint_stage.ts: every public symbol documented, no private type in a public
+ *    signature);
  * 2. `deno test` over test/ (the library's tests; extra arguments go to it, e.g. a `--filter`);
  * 3. unless `--unit`: the npm package built, packed and installed into a fresh Node project that
  *    trains with it (tools/test/node_package_stage.ts); `deno task reproduce --scale smoke` into
@@ -24,6 +27,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseSkipLines, skipsFail } from "../test/_skip.ts";
+import { docLintStage } from "./test/doc_lint_stage.ts";
 import { labBrowserStage } from "./test/lab_stage.ts";
 import { slurmStage } from "./test/slurm_stage.ts";
 
@@ -138,6 +142,10 @@ function reportStage(
 await stage("lint", ["lint"]);
 await stage("format", ["fmt", "--check"]);
 await stage("type-check", ["check", "."]);
+console.log(
+  "\n=== doc lint: deno doc --lint over deno.json's exports (tools/test/doc_lint_stage.ts)",
+);
+reportStage("doc lint", await docLintStage({ root, deno }));
 const output = await stage("test", ["test", "-A", ...testArgs]);
 const counts = summarize(output);
 if (!counts || counts.passed === 0) {
