@@ -62,11 +62,15 @@ export interface ClaimInterval {
   seeds: readonly number[];
   /** `a − b` per seed, in `seeds`' order. */
   differences: readonly number[];
+  /** Mean of `differences`, in `unit`. */
   mean: number;
   /** Sample standard deviation of the differences; null for n < 2. */
   sd: number | null;
+  /** Half-width of the interval, `t · sd / √n`; null for n < 2. */
   halfWidth: number | null;
+  /** The interval's lower bound, `mean − halfWidth`; null for n < 2. */
   low: number | null;
+  /** The interval's upper bound, `mean + halfWidth`; null for n < 2. */
   high: number | null;
   /** Confidence level ∈ (0, 1), e.g. 0.95. */
   level: number;
@@ -90,6 +94,7 @@ export interface ClaimResult {
   paperEvidence?: string;
   /** Where in the paper, e.g. "Table 7". */
   source?: string;
+  /** Our verdict on the claim (see {@link ClaimVerdict}). */
   verdict: ClaimVerdict;
   /** The verdict in words, e.g. "yes, 2.83 ± 0.63 points (95 % CI, n = 3)". */
   ours: string;
