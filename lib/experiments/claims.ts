@@ -68,7 +68,9 @@ import { type PaperTable, paperValueFor } from "./paper.ts";
 
 /** One run's number. */
 export interface SeedValue {
+  /** The run's seed: it fixes the subset and the initialisation, so arms pair on it. */
   readonly seed: number;
+  /** The run's measurement in the claim's unit (e.g. top-1 error in points). */
   readonly value: number;
 }
 
@@ -110,9 +112,13 @@ function arm(values: ArmValues, name: string): readonly SeedValue[] {
 
 /** Mean ± sd of one arm over its seeds. */
 export interface ArmSummary {
+  /** The arm's key in the values (a method, variant or level). */
   readonly arm: string;
+  /** The seeds summarised, ascending. */
   readonly seeds: readonly number[];
+  /** How many seeds: `seeds.length`. */
   readonly n: number;
+  /** Mean of the arm's values, in their unit. */
   readonly mean: number;
   /** Sample standard deviation; null for one seed. */
   readonly sd: number | null;
@@ -133,10 +139,13 @@ export function summarizeArm(values: ArmValues, name: string): ArmSummary {
 
 /** `a − b` over the seeds both arms have. */
 export interface Comparison {
+  /** The arm subtracted from. */
   readonly a: string;
+  /** The arm subtracted. */
   readonly b: string;
   /** The seeds paired on, ascending. */
   readonly seeds: readonly number[];
+  /** `a − b` per seed, its mean and its t-interval (lib/experiments/paired.ts). */
   readonly difference: PairedDifference;
 }
 
@@ -245,7 +254,9 @@ export function comparisonRow(
 
 /** A closed range of a curve's x (ε, hole side, λ …), fixed before any result is seen. */
 export interface CurveRange {
+  /** The smallest x included. */
   readonly from: number;
+  /** The largest x included (≥ `from`). */
   readonly to: number;
 }
 
@@ -298,11 +309,13 @@ export type ClaimDirection = "less" | "greater";
 
 /** One claim "a < b" (or "a > b") to judge. */
 export interface PairedClaim {
-  /** The arms, as keys of the values. */
+  /** The claim's left arm, as a key of the values. */
   readonly a: string;
+  /** The claim's right arm, as a key of the values. */
   readonly b: string;
-  /** Their names in the claim's text (default: the keys). */
+  /** `a`'s name in the claim's text (default: the key). */
   readonly aName?: string;
+  /** `b`'s name in the claim's text (default: the key). */
   readonly bName?: string;
   /** "less" (default): "a < b"; "greater": "a > b". */
   readonly direction?: ClaimDirection;
@@ -433,8 +446,11 @@ export function judgeAgainst(
 export interface AllClaim {
   /** The claim, e.g. "every α beats the baseline". */
   readonly claim: string;
+  /** The paper's verdict on the whole claim; null where it gives none to compare with. */
   readonly paper: "yes" | "no" | null;
+  /** The paper's numbers behind its verdict, as text (e.g. "2.88 vs 3.85 %"). */
   readonly paperEvidence?: string;
+  /** Where in the paper (e.g. "Table 8"). */
   readonly source?: string;
 }
 
@@ -488,6 +504,7 @@ export function judgeAll(claim: AllClaim, parts: readonly ClaimResult[]): ClaimR
 
 /** A condition a claim's test needs, e.g. "the set qualifies", "CutMix beats the trivial boxes". */
 export interface Precondition {
+  /** Whether the condition was met, as measured (e.g. every model's ratio ≥ 60 %). */
   readonly holds: boolean;
   /** What to say when it does not hold, e.g. "the set fails its classification criterion". */
   readonly unmet: string;
