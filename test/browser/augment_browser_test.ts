@@ -49,8 +49,11 @@ async function bundle(entry: string, out: string): Promise<void> {
   assert.ok(success, `deno bundle ${entry}: ${new TextDecoder().decode(stderr)}`);
 }
 
+// The empty icon keeps Chromium from asking for /favicon.ico, whose 404 is a console error that
+// fails the test whenever it arrives before the results are read.
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <script type="importmap">
 { "imports": { "@tensorflow/tfjs": "./tfjs.js", "@tensorflow/tfjs-core": "./tfjs.js" } }
 </script>
