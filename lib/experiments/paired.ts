@@ -150,7 +150,9 @@ function judge(
   if (n < 2 || !Number.isFinite(halfWidth)) {
     return {
       verdict: "not resolved",
-      text: `${claim}: not resolved at n = ${n} (no interval; difference ${fmt(mean)} ${unit})`,
+      text: `${claim}: not resolved at n = ${n} (no interval; ${aName} − ${bName} = ${
+        fmt(mean)
+      } ${unit})`,
       difference,
     };
   }
@@ -164,7 +166,8 @@ function judge(
   }
   return {
     verdict: "not resolved",
-    text: `${claim}: not resolved at n = ${n}, ${fmt(mean)} ± ${
+    // Signed, and named: unlike "yes"/"no", no side of 0 says which way the mean leans.
+    text: `${claim}: not resolved at n = ${n}, ${aName} − ${bName} = ${fmt(mean)} ± ${
       fmt(halfWidth)
     } ${unit} (${percent})`,
     difference,

@@ -119,7 +119,7 @@ Deno.test("judgeClaim at n = 3: yes, no and not resolved, in the issue's wording
   assert.equal(unclear.verdict, "not resolved");
   assert.match(
     unclear.ours,
-    /^not resolved at n = 3, -0\.87 ± \d+\.\d\d points \(95 % CI, n = 3\)$/,
+    /^not resolved at n = 3, cutout − baseline = -0\.87 ± \d+\.\d\d points \(95 % CI, n = 3\)$/,
   );
   assert.equal(unclear.agreement, "not resolved");
 
@@ -142,7 +142,7 @@ Deno.test("judgeClaim at n = 1 and n = 2: not resolved, with null bounds that JS
   );
   const one = judgeClaim(single, { a: "a", b: "b", paper: "yes" });
   assert.equal(one.verdict, "not resolved");
-  assert.equal(one.ours, "not resolved at n = 1 (no interval; difference -5.00 points)");
+  assert.equal(one.ours, "not resolved at n = 1 (no interval; a − b = -5.00 points)");
   assert.deepEqual(one.interval, {
     seeds: [0],
     differences: [-5],
@@ -164,7 +164,7 @@ Deno.test("judgeClaim at n = 1 and n = 2: not resolved, with null bounds that JS
   ], (r) => r.v);
   const pair = judgeClaim(two, { a: "a", b: "b", paper: "yes" });
   assert.equal(pair.verdict, "not resolved");
-  assert.equal(pair.ours, "not resolved at n = 2, -2.00 ± 12.71 points (95 % CI, n = 2)");
+  assert.equal(pair.ours, "not resolved at n = 2, a − b = -2.00 ± 12.71 points (95 % CI, n = 2)");
   close(pair.interval!.halfWidth!, 12.706204736, 1e-7);
 });
 
@@ -397,7 +397,10 @@ Deno.test("judgeAgainst: an arm against a fixed number, per seed", () => {
     direction: "greater",
   });
   assert.equal(close61.verdict, "not resolved");
-  assert.equal(close61.ours, "not resolved at n = 3, 1.00 ± 4.97 points (95 % CI, n = 3)");
+  assert.equal(
+    close61.ours,
+    "not resolved at n = 3, cutmix − 61 % = 1.00 ± 4.97 points (95 % CI, n = 3)",
+  );
   // The values passed in are left as they were.
   assert.deepEqual([...loc.keys()], ["cutmix"]);
   assert.throws(

@@ -62,7 +62,10 @@ Deno.test("judgeLess: yes, no and not resolved", () => {
   assert.match(worse.text, /^Mixup < baseline: no, Mixup is higher by 1\.27 ± /);
   const unclear = judgeLess("Cutout", "baseline", pairedDifference([25, 27, 26], [26, 26, 26]));
   assert.equal(unclear.verdict, "not resolved");
-  assert.match(unclear.text, /not resolved at n = 3, 0\.00 ± \d+\.\d\d points/);
+  assert.match(
+    unclear.text,
+    /^Cutout < baseline: not resolved at n = 3, Cutout − baseline = 0\.00 ± \d+\.\d\d points/,
+  );
   const single = judgeLess("A", "B", pairedDifference([1], [2]));
   assert.equal(single.verdict, "not resolved");
   assert.match(single.text, /not resolved at n = 1 \(no interval/);
@@ -90,12 +93,15 @@ Deno.test("judgeGreater: the mirror image of judgeLess, for higher-is-better num
   );
   const unclear = judgeGreater("Cutout", "baseline", pairedDifference([25, 27, 26], [26, 26, 26]));
   assert.equal(unclear.verdict, "not resolved");
-  assert.match(unclear.text, /^Cutout > baseline: not resolved at n = 3, 0\.00 ± \d+\.\d\d points/);
+  assert.match(
+    unclear.text,
+    /^Cutout > baseline: not resolved at n = 3, Cutout − baseline = 0\.00 ± \d+\.\d\d points/,
+  );
   const single = judgeGreater("A", "B", pairedDifference([3], [1]), "% AUROC");
   assert.equal(single.verdict, "not resolved");
   assert.equal(
     single.text,
-    "A > B: not resolved at n = 1 (no interval; difference 2.00 % AUROC)",
+    "A > B: not resolved at n = 1 (no interval; A − B = 2.00 % AUROC)",
   );
 });
 

@@ -126,7 +126,7 @@ Deno.test("renderSummaryMarkdown: a notebook with claims only still gets its sec
           claim: "level 1 < baseline",
           paper: "yes",
           verdict: "not resolved",
-          ours: "not resolved at n = 2, -0.50 ± 6.35 points (95 % CI, n = 2)",
+          ours: "not resolved at n = 2, level 1 − baseline = -0.50 ± 6.35 points (95 % CI, n = 2)",
           agreement: "not resolved",
         }],
       },
@@ -136,7 +136,7 @@ Deno.test("renderSummaryMarkdown: a notebook with claims only still gets its sec
   assert.ok(!markdown.includes("| quantity |"), "no empty rows table");
   assert.ok(
     markdown.includes(
-      "| level 1 < baseline | yes | not resolved at n = 2, -0.50 ± 6.35 points (95 % CI, n = 2) | not resolved |  |",
+      "| level 1 < baseline | yes | not resolved at n = 2, level 1 − baseline = -0.50 ± 6.35 points (95 % CI, n = 2) | not resolved |  |",
     ),
   );
 });
