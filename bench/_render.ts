@@ -249,7 +249,11 @@ export function renderResults(results: BenchResults): string {
     }
   }
   if (results.profile) {
-    lines.push("## Where a training step's time goes (tf.profile, one step)", "");
+    lines.push(
+      "## Where a training step's time goes (one step: tf.profile for the eager engine, " +
+        "TensorFlow's step stats by op type for the compiled one)",
+      "",
+    );
     for (const p of results.profile) {
       if (p.error) {
         lines.push(`${p.label}: ${p.error}`, "");

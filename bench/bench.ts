@@ -163,7 +163,11 @@ async function main(): Promise<void> {
   }
   if (section("profile")) {
     console.log("Profile of one training step…");
-    results.profile = await measureProfiles(first, 64, [LIB_SWITCH_VARIANTS[0], eager], ctx);
+    results.profile = await measureProfiles(first, 64, [
+      LIB_SWITCH_VARIANTS[0],
+      eager,
+      libVariant("compiled"),
+    ], ctx);
   }
   if (section("cutmix") || section("pipeline")) {
     const { backendInfo } = await import("./_backend.ts");

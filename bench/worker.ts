@@ -15,7 +15,9 @@ import { createModel, type ImageClassifier, parseModelName } from "../lib/models
 import { fusedKernelsActive } from "../lib/native_kernels.ts";
 import { Random } from "../lib/random.ts";
 import { compileClassifier } from "../lib/models/compiled.ts";
+import { CompiledTrainEngine } from "../lib/training/compiled.ts";
 import { createTrainEngine, type TrainEngine } from "../lib/training/engine.ts";
+import { summarizeByOp } from "../lib/tf_capi/step_stats.ts";
 import { trainEngineFromEnv } from "../tools/engine_env.ts";
 import type { Engine, GemmJob, GemmResult, Job, JobResult } from "./_job.ts";
 import { modelFlops } from "./flops.ts";
@@ -97,6 +99,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   const stepRng = rng.fork();
   let step: () => number;
   let release: () => void;
+  let profileStep: (() => Promise<{ kernel: string; calls: number; ms: number }[]>) | undefined;
   if (job.task === "infer") {
     const { infer, dispose } = libInferStep(model, engine);
     step = () => infer(images);
@@ -105,6 +108,15 @@ export async function runJob(job: Job): Promise<JobResult> {
     const train = libTrainEngine(model, engine);
     step = () => train.step({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
     release = () => train.dispose();
+    if (train instanceof CompiledTrainEngine) {
+      // One graph run: TensorFlow's own per-node timings, by op type (tf.profile sees one call).
+      profileStep = () => {
+        const { nodes } = train.traceStep({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
+        return Promise.resolve(
+          summarizeByOp(nodes).map((o) => ({ kernel: o.op, calls: o.nodes, ms: o.micros / 1000 })),
+        );
+      };
+    }
   }
   let peakRss = 0;
   const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
@@ -130,7 +142,10 @@ export async function runJob(job: Job): Promise<JobResult> {
     peakRssBytes: 0,
     tfNumBytes: 0,
   };
-  if (job.task === "profile") {
+  if (job.task === "profile" && profileStep !== undefined) {
+    result.profile = await profileStep();
+    result.kernelCalls = result.profile.reduce((sum, k) => sum + k.calls, 0);
+  } else if (job.task === "profile") {
     const info = await tf.profile(() => {
       step();
     });

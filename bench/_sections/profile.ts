@@ -1,6 +1,7 @@
 /**
- * The profile section: one training step under `tf.profile` per variant (lib's eager step, with
- * and without the fused kernels): kernel calls and kernel time by kernel name.
+ * The profile section: one training step per variant, kernel calls and kernel time by kernel
+ * name: lib's eager step (with and without the fused kernels) under `tf.profile`, the compiled
+ * step from TensorFlow's own step stats (lib/tf_capi/step_stats.ts), by op type.
  * @module
  */
 import type { Job } from "../_job.ts";

@@ -12,7 +12,10 @@
  *   is wrong on AVX2, see layers.ts);
  * - batch norm in training as `FusedBatchNormV3` with PyTorch's momentum as
  *   `exponential_avg_factor`; the moved running statistics are assigned to their variables by ops
- *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step.
+ *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step;
+ *   the kernel follows the eager path's `batchNormPlan` (lib/native_kernels.ts): where oneDNN's
+ *   is slow (C not a multiple of 4, most of PyramidNet's layers) the batch norm runs on a 5-D
+ *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel.
  *
  * What the eager path draws or builds in JS per step is a graph input here, fed each run:
  * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
@@ -41,6 +44,7 @@
  */
 import type { Variable } from "@tensorflow/tfjs-core";
 import type { MixLayer } from "../augment/types.ts";
+import { batchNormPlan } from "../native_kernels.ts";
 import type { Attr, Graph, Operation, Output } from "../tf_capi/graph.ts";
 import {
   type BatchNormParams,
@@ -262,12 +266,16 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     const beta = this.#read(params.beta);
     const mean = this.#variables.of(params.movingMean);
     const variance = this.#variables.of(params.movingVariance);
-    const bn = this.graph.op("FusedBatchNormV3", [x, gamma, beta, mean.read, variance.read], {
+    const eigen = batchNormPlan(this.graph.shape(x)[3]) === "eigen";
+    const input = eigen
+      ? this.graph.node("ExpandDims", [x, this.#int32([3], [])], { T: F, Tdim: I32 })
+      : x;
+    const bn = this.graph.op("FusedBatchNormV3", [input, gamma, beta, mean.read, variance.read], {
       T: F,
       U: F,
       epsilon: { float: params.epsilon },
       exponential_avg_factor: { float: this.training ? params.momentum : 1 },
-      data_format: { string: "NHWC" },
+      data_format: { string: eigen ? "NDHWC" : "NHWC" },
       is_training: { bool: this.training },
     });
     if (this.training) {
@@ -277,7 +285,8 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
         this.graph.op("Assign", [variance.ref, { op: bn, index: 2 }], { T: F }),
       );
     }
-    return { op: bn, index: 0 };
+    const y = { op: bn, index: 0 };
+    return eigen ? this.graph.node("Squeeze", [y], { T: F, squeeze_dims: { ints: [3] } }) : y;
   }
 
   batchNorm(x: Output, params: BatchNormParams): Output {

@@ -76,6 +76,9 @@ const SYMBOLS = {
   TF_TensorType: { parameters: [P], result: "i32" },
   TF_NumDims: { parameters: [P], result: "i32" },
   TF_Dim: { parameters: [P, "i32"], result: "i64" },
+  TF_NewBufferFromString: { parameters: ["buffer", "usize"], result: P },
+  TF_NewBuffer: { parameters: [], result: P },
+  TF_DeleteBuffer: { parameters: [P], result: "void" },
 } as const;
 
 /** The loaded functions. */

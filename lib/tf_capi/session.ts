@@ -32,6 +32,7 @@ import {
   type TensorValues,
 } from "./binding.ts";
 import { type Graph, type Operation, type Output, outputArray } from "./graph.ts";
+import { decodeRunMetadata, type NodeStat, RUN_OPTIONS_SOFTWARE_TRACE } from "./step_stats.ts";
 
 /**
  * Thread pools of a session (TensorFlow's `intra_op_parallelism_threads` and
@@ -125,16 +126,45 @@ export class Session {
     fetches: readonly Output[],
     targets: readonly Operation[] = [],
   ): Fetched[] {
+    return this.#run(feeds, fetches, targets, false).fetched;
+  }
+
+  /**
+   * As {@link run}, with TensorFlow's per-node timings of this run (`SOFTWARE_TRACE`; see
+   * ./step_stats.ts). Tracing costs time per node: compare traced runs with traced runs.
+   */
+  runTraced(
+    feeds: readonly Feed[],
+    fetches: readonly Output[],
+    targets: readonly Operation[] = [],
+  ): { fetched: Fetched[]; nodes: NodeStat[] } {
+    const { fetched, nodes } = this.#run(feeds, fetches, targets, true);
+    return { fetched, nodes: nodes! };
+  }
+
+  #run(
+    feeds: readonly Feed[],
+    fetches: readonly Output[],
+    targets: readonly Operation[],
+    trace: boolean,
+  ): { fetched: Fetched[]; nodes?: NodeStat[] } {
     if (this.#disposed) throw new Error("Session: used after dispose()");
     const api = this.graph.api;
     const c = api.symbols;
     const inputs: Deno.PointerValue[] = [];
     const outputs = new BigUint64Array(Math.max(1, fetches.length));
+    const runOptions = trace
+      ? c.TF_NewBufferFromString(
+        RUN_OPTIONS_SOFTWARE_TRACE,
+        BigInt(RUN_OPTIONS_SOFTWARE_TRACE.length),
+      )
+      : null;
+    const metadata = trace ? c.TF_NewBuffer() : null;
     try {
       for (const feed of feeds) inputs.push(newTensor(api, feed.dtype, feed.shape, feed.values));
       c.TF_SessionRun(
         this.#pointer,
-        null,
+        runOptions,
         outputArray(feeds.map((f) => f.input)),
         pointerArray(inputs),
         feeds.length,
@@ -143,16 +173,21 @@ export class Session {
         fetches.length,
         pointerArray(targets.map((t) => t.pointer)),
         targets.length,
-        null,
+        metadata,
         this.#status.pointer,
       );
       this.#status.check("session run");
-      return fetches.map((_, i) => readTensor(api, Deno.UnsafePointer.create(outputs[i])));
+      const fetched = fetches.map((_, i) => readTensor(api, Deno.UnsafePointer.create(outputs[i])));
+      return metadata === null
+        ? { fetched }
+        : { fetched, nodes: decodeRunMetadata(bufferBytes(metadata)) };
     } finally {
       for (const t of inputs) c.TF_DeleteTensor(t);
       for (let i = 0; i < fetches.length; i++) {
         if (outputs[i] !== 0n) c.TF_DeleteTensor(Deno.UnsafePointer.create(outputs[i]));
       }
+      if (runOptions !== null) c.TF_DeleteBuffer(runOptions);
+      if (metadata !== null) c.TF_DeleteBuffer(metadata);
     }
   }
 
@@ -165,4 +200,13 @@ export class Session {
     c.TF_DeleteSession(this.#pointer, this.#status.pointer);
     this.#status.dispose();
   }
+}
+
+/** A copy of a `TF_Buffer`'s bytes (`{const void* data; size_t length; …}`). */
+function bufferBytes(buffer: Deno.PointerObject): Uint8Array {
+  const view = new Deno.UnsafePointerView(buffer);
+  const data = view.getPointer(0);
+  const length = Number(view.getBigUint64(8));
+  if (data === null || length === 0) return new Uint8Array(0);
+  return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(data, length).slice(0));
 }

@@ -59,6 +59,7 @@ import type { Random } from "../random.ts";
 import { type CApi, requireCApi } from "../tf_capi/binding.ts";
 import { type Attr, Graph, type Operation, type Output } from "../tf_capi/graph.ts";
 import { type Feed, Session, type SessionThreads } from "../tf_capi/session.ts";
+import type { NodeStat } from "../tf_capi/step_stats.ts";
 import type { StoredTensor } from "./checkpoint.ts";
 import type { TrainEngine } from "./engine.ts";
 import { type SGDOptions, validateSGDOptions } from "./optimizer.ts";
@@ -205,6 +206,25 @@ export class CompiledTrainEngine implements TrainEngine {
    * not match `mixLayer`.
    */
   step(batch: AugmentedBatch, lr: number, rng: Random): number {
+    const [loss] = this.#session.run(this.#feeds(batch, lr, rng), [this.#loss], [this.#train]);
+    return loss.values[0];
+  }
+
+  /**
+   * {@link step} with TensorFlow's per-node timings of it (lib/tf_capi/step_stats.ts), for
+   * profiling: the step is a real one (the parameters move). Tracing adds a cost per node.
+   */
+  traceStep(batch: AugmentedBatch, lr: number, rng: Random): { loss: number; nodes: NodeStat[] } {
+    const { fetched, nodes } = this.#session.runTraced(
+      this.#feeds(batch, lr, rng),
+      [this.#loss],
+      [this.#train],
+    );
+    return { loss: fetched[0].values[0], nodes };
+  }
+
+  /** The step's feeds, checked; ShakeDrop's gates drawn from `rng`. */
+  #feeds(batch: AugmentedBatch, lr: number, rng: Random): Feed[] {
     this.#check();
     if (!(lr >= 0) || !Number.isFinite(lr)) {
       throw new Error(`lr must be a finite number >= 0, got ${lr}`);
@@ -273,8 +293,7 @@ export class CompiledTrainEngine implements TrainEngine {
           "without mixLayer",
       );
     }
-    const [loss] = this.#session.run(feeds, [this.#loss], [this.#train]);
-    return loss.values[0];
+    return feeds;
   }
 
   /** The tfjs variable behind a graph variable of the model. */

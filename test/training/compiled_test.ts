@@ -11,6 +11,8 @@ import { openCApi } from "../../lib/tf_capi/binding.ts";
 import { GraphLayerOps } from "../../lib/models/graph_ops.ts";
 import type { Output } from "../../lib/tf_capi/graph.ts";
 import { createTrainEngine, parseEngineKind, type TrainEngine } from "../../lib/training/engine.ts";
+import { CompiledTrainEngine } from "../../lib/training/compiled.ts";
+import { batchNormPlan } from "../../lib/native_kernels.ts";
 
 const capi = openCApi();
 const native = !("error" in capi);
@@ -197,6 +199,41 @@ testWhen(native, NO_CAPI, {
         parity("pyramidnet8-a4-shakedrop0.5", augmentation),
         `ShakeDrop, layer ${layer}`,
       );
+    }
+  },
+});
+
+testWhen(native, NO_CAPI, {
+  name: "compiled engine: batch norm runs the kernels the eager engine's batchNormPlan picks",
+  fn() {
+    // pyramidnet8-a4 has batch norms over 16, 17, 19 and 20 channels: with oneDNN on, those
+    // over 17 and 19 go to Eigen (plain op names in the step stats), the others to oneDNN.
+    const model = createModel(parseModelName("pyramidnet8-a4", 4), 1);
+    const plans = [...model.parameters.trainable]
+      .filter(([name]) => name.endsWith(".gamma"))
+      .map(([, v]) => batchNormPlan(v.shape[0]));
+    const engine = new CompiledTrainEngine(model, SGD_OPTIONS, { imageShape: [SIZE, SIZE, 3] });
+    try {
+      for (const batch of batches({ kind: "none", numClasses: 4 }, 1)) {
+        const { loss, nodes } = engine.traceStep(batch, 0.1, new Random(0));
+        assert.ok(Number.isFinite(loss));
+        const count = (op: string) => nodes.filter((n) => n.op === op).length;
+        const oneDnn = plans.filter((p) => p === "oneDnn").length;
+        assert.equal(plans.length, 11);
+        if (batchNormPlan(17) === "eigen") assert.equal(oneDnn, 5);
+        for (
+          const [plain, mkl] of [["FusedBatchNormV3", "_MklNativeFusedBatchNormV3"], [
+            "FusedBatchNormGradV3",
+            "_MklNativeFusedBatchNormGradV3",
+          ]]
+        ) {
+          assert.equal(count(mkl), oneDnn, mkl);
+          assert.equal(count(plain), plans.length - oneDnn, plain);
+        }
+      }
+    } finally {
+      engine.dispose();
+      model.dispose();
     }
   },
 });
