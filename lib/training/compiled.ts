@@ -12,10 +12,11 @@
  * - loss: `SoftmaxCrossEntropyWithLogits` averaged over the batch (lib/training/loss.ts' kernel);
  * - backward: `TF_AddGradients` (TensorFlow's C++ gradient registry); an op without a gradient
  *   fails here, naming it, never at step time;
- * - update: lib/training/optimizer.ts' arithmetic op for op — `d = g + wd·p`, `v ← μ·v + d`,
- *   `p ← p − lr·(d + μ·v)` (Nesterov) or `p ← p − lr·v` — after every gradient is computed (the
- *   parameters are updated in place, and the backward pass reads them), and the batch-norm
- *   running statistics assigned from the fused kernel's outputs.
+ * - update: lib/training/optimizer.ts' SGD — `d = g + wd·p`, then TensorFlow's `ApplyMomentum`
+ *   (`v ← μ·v + d`; `p ← p − lr·d − lr·μ·v` with Nesterov, `p ← p − lr·v` without: the eager
+ *   step's `p − lr·(d + μ·v)` up to float32 rounding), or `p ← p − lr·d` without momentum —
+ *   after every gradient is computed (the parameters are updated in place, and the backward pass
+ *   reads them), and the batch-norm running statistics assigned from the fused kernel's outputs.
  *
  * Parameters, running statistics and momentum buffers live in the session as graph variables
  * named `model/<ParameterStore name>` and `sgd/<name>`; `syncToModel` / `loadFromModel` and the
@@ -155,26 +156,27 @@ export class CompiledTrainEngine implements TrainEngine {
       const add = (a: Output, b: Output) => graph.node("AddV2", [a, b], { T: F });
       const wd = scalar(weightDecay);
       const mu = scalar(momentum);
-      // As SGD.step: d = g + p·wd; v ← v·μ + d; update = d + v·μ (Nesterov) or v; p ← p − update·lr.
+      // As SGD.step: d = g + p·wd, then the momentum update (module doc).
       const decayed = grads.map((g, i) => weightDecay > 0 ? add(g, mul(params[i].read, wd)) : g);
       // The updates write the parameters in place, which the backward pass reads: all of it first.
       const gradientsDone = graph.op("NoOp", [], {}, { controls: decayed.map((d) => d.op) });
       const assigns: Operation[] = [];
       decayed.forEach((d, i) => {
-        let update = d;
+        const controls = [gradientsDone];
         if (momentum > 0) {
-          const next = add(mul(this.#velocity[i].read, mu), d);
+          // TensorFlow's kernel, in place: v ← μ·v + d; p ← p − lr·d − lr·μ·v (Nesterov) or
+          // p ← p − lr·v. One op instead of seven per variable.
           assigns.push(
-            graph.op("Assign", [this.#velocity[i].ref, next], { T: F }, {
-              controls: [gradientsDone],
-            }),
+            graph.op("ApplyMomentum", [params[i].ref, this.#velocity[i].ref, lr, d, mu], {
+              T: F,
+              use_locking: { bool: false },
+              use_nesterov: { bool: nesterov },
+            }, { controls }),
           );
-          update = nesterov ? add(d, mul(next, mu)) : next;
+          return;
         }
-        const updated = graph.node("Sub", [params[i].read, mul(update, lr)], { T: F });
-        assigns.push(
-          graph.op("Assign", [params[i].ref, updated], { T: F }, { controls: [gradientsDone] }),
-        );
+        const updated = graph.node("Sub", [params[i].read, mul(d, lr)], { T: F });
+        assigns.push(graph.op("Assign", [params[i].ref, updated], { T: F }, { controls }));
       });
       this.#train = graph.op("NoOp", [], {}, {
         controls: [...assigns, ...this.#ops.runningStatUpdates],

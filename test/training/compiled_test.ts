@@ -77,12 +77,13 @@ function parity(
   augmentation: AugmentationConfig,
   steps = 3,
   lastBatch = BATCH,
+  sgd: typeof SGD_OPTIONS = SGD_OPTIONS,
 ): Parity {
   const spec = parseModelName(modelName, 4);
   const models = [createModel(spec, 1), createModel(spec, 1)];
   const mixLayer = augmentation.kind === "feature-cutmix" ? augmentation.layer : undefined;
   const engines: TrainEngine[] = (["compiled", "eager"] as const).map((engine, i) =>
-    createTrainEngine(models[i], SGD_OPTIONS, {
+    createTrainEngine(models[i], sgd, {
       engine,
       imageShape: [SIZE, SIZE, 3],
       mixLayer,
@@ -199,6 +200,23 @@ testWhen(native, NO_CAPI, {
         parity("pyramidnet8-a4-shakedrop0.5", augmentation),
         `ShakeDrop, layer ${layer}`,
       );
+    }
+  },
+});
+
+testWhen(native, NO_CAPI, {
+  name: "compiled engine: SGD with momentum but no Nesterov, and without momentum, matches eager",
+  fn() {
+    const cutmix: AugmentationConfig = { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 };
+    for (
+      const sgd of [
+        { momentum: 0.9, nesterov: false, weightDecay: 5e-4 },
+        { momentum: 0, nesterov: false, weightDecay: 1e-4 },
+        { momentum: 0.5, nesterov: true, weightDecay: 0 },
+      ]
+    ) {
+      const result = parity("resnet8-w4-8-8", cutmix, 3, BATCH, sgd);
+      assertParity(result, JSON.stringify(sgd));
     }
   },
 });
