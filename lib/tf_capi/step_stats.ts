@@ -49,6 +49,7 @@ export interface NodeStat {
 
 /** Kernel time of one op type, over a run's nodes. */
 export interface OpTime {
+  /** The op type, e.g. "Conv2D" or "_MklNativeConv2D". */
   readonly op: string;
   /** How many nodes of the type ran. */
   readonly nodes: number;

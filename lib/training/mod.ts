@@ -129,6 +129,8 @@ export {
 } from "./engine.ts";
 export { type CompiledEngineOptions, CompiledTrainEngine } from "./compiled.ts";
 export type { SessionThreads } from "../tf_capi/session.ts";
+// CompiledTrainEngine.traceStep's per-node timings, and their sum by op type.
+export { type NodeStat, type OpTime, summarizeByOp } from "../tf_capi/step_stats.ts";
 // The run directory's lock (RunDirectoryOptions.lock, RunDirectoryState.lock) in its signatures.
 export type { LockHolder, LockInspection, LockOptions } from "../io/lock.ts";
 export { type InferencePath, inferencePath, type InferencePathOptions } from "./inference.ts";
