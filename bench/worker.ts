@@ -99,7 +99,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   const stepRng = rng.fork();
   let step: () => number;
   let release: () => void;
-  let profileStep: (() => Promise<{ kernel: string; calls: number; ms: number }[]>) | undefined;
+  let profileStep: (() => { kernel: string; calls: number; ms: number }[]) | undefined;
   if (job.task === "infer") {
     const { infer, dispose } = libInferStep(model, engine);
     step = () => infer(images);
@@ -112,9 +112,11 @@ export async function runJob(job: Job): Promise<JobResult> {
       // One graph run: TensorFlow's own per-node timings, by op type (tf.profile sees one call).
       profileStep = () => {
         const { nodes } = train.traceStep({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
-        return Promise.resolve(
-          summarizeByOp(nodes).map((o) => ({ kernel: o.op, calls: o.nodes, ms: o.micros / 1000 })),
-        );
+        return summarizeByOp(nodes).map((o) => ({
+          kernel: o.op,
+          calls: o.nodes,
+          ms: o.micros / 1000,
+        }));
       };
     }
   }
@@ -143,7 +145,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     tfNumBytes: 0,
   };
   if (job.task === "profile" && profileStep !== undefined) {
-    result.profile = await profileStep();
+    result.profile = profileStep();
     result.kernelCalls = result.profile.reduce((sum, k) => sum + k.calls, 0);
   } else if (job.task === "profile") {
     const info = await tf.profile(() => {
