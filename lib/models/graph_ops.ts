@@ -15,7 +15,10 @@
  *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step;
  *   the kernel follows the eager path's `batchNormPlan` (lib/native_kernels.ts): where oneDNN's
  *   is slow (C not a multiple of 4, most of PyramidNet's layers) the batch norm runs on a 5-D
- *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel.
+ *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel;
+ *   in evaluation mode a batch norm of a convolution's output stays 4-D whatever C, because
+ *   TensorFlow's remapper then folds it into the convolution (PyramidNet-38 inference ≈ 1.14×,
+ *   paired, Zen 5);
  *
  * What the eager path draws or builds in JS per step is a graph input here, fed each run:
  * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
@@ -173,6 +176,8 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   readonly #variables: ModelGraphVariables;
   readonly #mixLayer?: MixLayer;
   readonly #constants = new Map<string, Output>();
+  /** Outputs of `Conv2D` nodes: an evaluation-mode batch norm of one stays 4-D (see batch norm). */
+  readonly #convOutputs = new WeakSet<Output>();
 
   constructor(graph: Graph, variables: ModelGraphVariables, options: GraphOpsOptions) {
     this.graph = graph;
@@ -223,13 +228,15 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   }
 
   #conv(x: Output, kernel: Output, stride: number, padding: "SAME" | "VALID"): Output {
-    return this.graph.node("Conv2D", [x, kernel], {
+    const y = this.graph.node("Conv2D", [x, kernel], {
       T: F,
       strides: { ints: [1, stride, stride, 1] },
       padding: { string: padding },
       data_format: { string: "NHWC" },
       dilations: { ints: [1, 1, 1, 1] },
     });
+    this.#convOutputs.add(y);
+    return y;
   }
 
   conv2d(x: Output, params: ConvParams, stride = 1): Output {
@@ -266,7 +273,10 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     const beta = this.#read(params.beta);
     const mean = this.#variables.of(params.movingMean);
     const variance = this.#variables.of(params.movingVariance);
-    const eigen = batchNormPlan(this.graph.shape(x)[3]) === "eigen";
+    // In evaluation mode TensorFlow's remapper folds a 4-D batch norm into the convolution before
+    // it (one oneDNN kernel, no batch-norm pass), which the 5-D view would prevent.
+    const fusesIntoConv = !this.training && this.#convOutputs.has(x);
+    const eigen = !fusesIntoConv && batchNormPlan(this.graph.shape(x)[3]) === "eigen";
     const input = eigen
       ? this.graph.node("ExpandDims", [x, this.#int32([3], [])], { T: F, Tdim: I32 })
       : x;
