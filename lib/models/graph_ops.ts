@@ -17,8 +17,7 @@
  *   is slow (C not a multiple of 4, most of PyramidNet's layers) the batch norm runs on a 5-D
  *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel;
  *   in evaluation mode a batch norm of a convolution's output stays 4-D whatever C, because
- *   TensorFlow's remapper then folds it into the convolution (PyramidNet-38 inference ≈ 1.14×,
- *   paired, Zen 5);
+ *   TensorFlow's remapper then folds it into the convolution (docs/performance.md);
  *
  * What the eager path draws or builds in JS per step is a graph input here, fed each run:
  * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
