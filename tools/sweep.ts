@@ -35,6 +35,7 @@ import {
   modelLabel,
   type PlanEntry,
   planSweep,
+  poolSpeedup,
   readPlanFile,
   readThroughput,
   recordThroughput,
@@ -247,22 +248,25 @@ async function summarize(
   const comparisons: string[] = [];
   for (const model of models) {
     const entry = plan.entries.find((e) => canonicalJson(e.config.model) === model)!;
-    const single = estimateRate(
-      samples.filter((s) => s.concurrent === 1 && s.threads === cores()),
-      entry.config,
-      { threads: cores(), concurrent: 1 },
-    );
     const label = modelLabel(entry.config);
-    comparisons.push(
-      single
-        ? `${label}: pool ${aggregate.toFixed(0)} img/s vs one ${cores()}-thread process ` +
-          `${single.imagesPerSecond.toFixed(0)} img/s (${single.source}): ×${
-            (aggregate / single.imagesPerSecond).toFixed(2)
-          }`
-        : `${label}: pool ${aggregate.toFixed(0)} img/s; no single-process rate measured yet ` +
-          `(one comes from \`deno task sweep run --workers 1 --threads-per-worker ${cores()}\` on ` +
-          "runs not yet trained)",
-    );
+    const factor = poolSpeedup(samples, entry.config, { ...how, cores: cores() });
+    if (how.workers === 1 && how.threads === cores()) {
+      comparisons.push(`${label}: this sweep is the one-process reference (${cores()} threads)`);
+    } else if (factor) {
+      comparisons.push(
+        `${label}: pool ${how.workers} × ${factor.perWorker.toFixed(0)} = ${
+          factor.pool.toFixed(0)
+        } training img/s vs one ${cores()}-thread process ${factor.single.toFixed(0)} ` +
+          `(medians of ${factor.poolRuns} and ${factor.singleRuns} run(s)): ×${
+            factor.speedup.toFixed(2)
+          }`,
+      );
+    } else {
+      comparisons.push(
+        `${label}: no one-process rate measured yet (one comes from \`deno task sweep run ` +
+          `--workers 1 --threads-per-worker ${cores()}\` on runs not yet trained)`,
+      );
+    }
   }
   const summary = {
     finishedAt: new Date().toISOString(),

@@ -173,6 +173,56 @@ export function estimateRate(
   return undefined;
 }
 
+/** A pool's training throughput against one process using every core ({@link poolSpeedup}). */
+export interface PoolSpeedup {
+  /** Training images/s of one pool worker: the median over runs trained at the pool's width. */
+  readonly perWorker: number;
+  /** `workers × perWorker`: the pool's aggregate training images/s. */
+  readonly pool: number;
+  /** Training images/s of one process with every core, training alone (median over runs). */
+  readonly single: number;
+  /** `pool / single`. */
+  readonly speedup: number;
+  /** Runs behind `perWorker` and `single`. */
+  readonly poolRuns: number;
+  readonly singleRuns: number;
+}
+
+/**
+ * How much faster a pool of `workers` processes with `threads` each trains `config` than one
+ * process with all `cores` threads, from training rates measured exactly in those two setups
+ * (evaluation and start-up excluded on both sides, so the factor is the engines', not the
+ * schedule's); undefined unless both have samples, or when the pool is itself one process with
+ * every core.
+ */
+export function poolSpeedup(
+  samples: readonly ThroughputSample[],
+  config: RunConfig,
+  how: { readonly workers: number; readonly threads: number; readonly cores: number },
+): PoolSpeedup | undefined {
+  if (how.workers === 1 && how.threads === how.cores) return undefined;
+  const model = canonicalJson(config.model);
+  const rates = (threads: number, concurrent: number) =>
+    samples.filter((s) =>
+      s.model === model && s.batchSize === config.batchSize && s.threads === threads &&
+      s.concurrent === concurrent
+    ).map((s) => s.imagesPerSecond);
+  const pooled = rates(how.threads, how.workers);
+  const alone = rates(how.cores, 1);
+  if (pooled.length === 0 || alone.length === 0) return undefined;
+  const perWorker = median(pooled);
+  const single = median(alone);
+  const pool = how.workers * perWorker;
+  return {
+    perWorker,
+    pool,
+    single,
+    speedup: pool / single,
+    poolRuns: pooled.length,
+    singleRuns: alone.length,
+  };
+}
+
 /** One run of a plan. */
 export interface PlanEntry extends SweepRun {
   readonly runDir: string;

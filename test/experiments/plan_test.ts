@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   estimateRate,
   planSweep,
+  poolSpeedup,
   readPlanFile,
   readThroughput,
   recordThroughput,
@@ -104,6 +105,37 @@ const sample = (over: Partial<ThroughputSample>): ThroughputSample => ({
   host: "h",
   at: "2026-12-03T00:00:00Z",
   ...over,
+});
+
+Deno.test("poolSpeedup: the pool's per-worker median × workers over one all-core process's", () => {
+  const [run] = notebookRuns("02", "smoke");
+  const model = canonicalJson(run.config.model);
+  const samples = [
+    sample({ model, imagesPerSecond: 500 }),
+    sample({ model, imagesPerSecond: 520 }),
+    sample({ model, imagesPerSecond: 540 }),
+    sample({ model, threads: 2, concurrent: 1, imagesPerSecond: 800 }),
+    // Neither setup: another width, a one-thread run alone, another batch size.
+    sample({ model, concurrent: 4, imagesPerSecond: 1 }),
+    sample({ model, concurrent: 1, imagesPerSecond: 1 }),
+    sample({ model, threads: 2, concurrent: 1, batchSize: 128, imagesPerSecond: 1 }),
+  ];
+  assert.deepEqual(poolSpeedup(samples, run.config, { workers: 2, threads: 1, cores: 2 }), {
+    perWorker: 520,
+    pool: 1040,
+    single: 800,
+    speedup: 1.3,
+    poolRuns: 3,
+    singleRuns: 1,
+  });
+  // No sample at the pool's own width, or none alone: no factor (never a fallback tier).
+  assert.equal(poolSpeedup(samples, run.config, { workers: 3, threads: 1, cores: 2 }), undefined);
+  assert.equal(
+    poolSpeedup(samples.slice(0, 3), run.config, { workers: 2, threads: 1, cores: 2 }),
+    undefined,
+  );
+  // A "pool" of one process with every core is the reference itself.
+  assert.equal(poolSpeedup(samples, run.config, { workers: 1, threads: 2, cores: 2 }), undefined);
 });
 
 Deno.test("estimateRate takes the median of the closest samples, or none", () => {
