@@ -16,8 +16,8 @@
  *   the kernel follows the eager path's `batchNormPlan` (lib/native_kernels.ts): where oneDNN's
  *   is slow (C not a multiple of 4, most of PyramidNet's layers) the batch norm runs on a 5-D
  *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel;
- *   in evaluation mode a batch norm of a convolution's output stays 4-D whatever C, because
- *   TensorFlow's remapper then folds it into the convolution (docs/performance.md);
+ * - in evaluation mode a batch norm of a convolution's output is folded into the convolution's
+ *   kernel and a bias, which TensorFlow's remapper fuses with the add and ReLU after it;
  *
  * What the eager path draws or builds in JS per step is a graph input here, fed each run:
  * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
@@ -162,6 +162,14 @@ export interface FeatureMixInput {
   readonly width: number;
 }
 
+/** A `Conv2D` node's inputs and attributes. */
+interface ConvNode {
+  readonly x: Output;
+  readonly kernel: Output;
+  readonly stride: number;
+  readonly padding: "SAME" | "VALID";
+}
+
 /** {@link LayerOps} emitting graph nodes; see the module doc. */
 export class GraphLayerOps implements LayerOps<Output, Output> {
   readonly graph: Graph;
@@ -175,8 +183,8 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   readonly #variables: ModelGraphVariables;
   readonly #mixLayer?: MixLayer;
   readonly #constants = new Map<string, Output>();
-  /** Outputs of `Conv2D` nodes: an evaluation-mode batch norm of one stays 4-D (see batch norm). */
-  readonly #convOutputs = new WeakSet<Output>();
+  /** Each `Conv2D` output's inputs: an evaluation-mode batch norm of one folds into it. */
+  readonly #convs = new WeakMap<Output, ConvNode>();
 
   constructor(graph: Graph, variables: ModelGraphVariables, options: GraphOpsOptions) {
     this.graph = graph;
@@ -234,8 +242,25 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
       data_format: { string: "NHWC" },
       dilations: { ints: [1, 1, 1, 1] },
     });
-    this.#convOutputs.add(y);
+    this.#convs.set(y, { x, kernel, stride, padding });
     return y;
+  }
+
+  /**
+   * Evaluation-mode batch norm of a convolution's output, folded into it: the convolution with
+   * kernel · s and a bias β − μ·s, s = γ / √(σ² + ε) per output channel. TensorFlow's remapper
+   * then fuses the bias, a following residual add and the ReLU into the one oneDNN convolution
+   * (docs/performance.md).
+   */
+  #foldedBatchNorm(conv: ConvNode, params: BatchNormParams): Output {
+    const mul = (a: Output, b: Output) => this.graph.node("Mul", [a, b], { T: F });
+    const variance = this.#variables.of(params.movingVariance).read;
+    const mean = this.#variables.of(params.movingMean).read;
+    const plusEpsilon = this.graph.node("AddV2", [variance, this.#float(params.epsilon)], { T: F });
+    const scale = mul(this.#read(params.gamma), this.graph.node("Rsqrt", [plusEpsilon], { T: F }));
+    const bias = this.graph.node("Sub", [this.#read(params.beta), mul(mean, scale)], { T: F });
+    const y = this.#conv(conv.x, mul(conv.kernel, scale), conv.stride, conv.padding);
+    return this.graph.node("BiasAdd", [y, bias], { T: F, data_format: { string: "NHWC" } });
   }
 
   conv2d(x: Output, params: ConvParams, stride = 1): Output {
@@ -268,14 +293,13 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   }
 
   #fusedBatchNorm(x: Output, params: BatchNormParams): Output {
+    const conv = this.training ? undefined : this.#convs.get(x);
+    if (conv !== undefined) return this.#foldedBatchNorm(conv, params);
     const gamma = this.#read(params.gamma);
     const beta = this.#read(params.beta);
     const mean = this.#variables.of(params.movingMean);
     const variance = this.#variables.of(params.movingVariance);
-    // In evaluation mode TensorFlow's remapper folds a 4-D batch norm into the convolution before
-    // it (one oneDNN kernel, no batch-norm pass), which the 5-D view would prevent.
-    const fusesIntoConv = !this.training && this.#convOutputs.has(x);
-    const eigen = !fusesIntoConv && batchNormPlan(this.graph.shape(x)[3]) === "eigen";
+    const eigen = batchNormPlan(this.graph.shape(x)[3]) === "eigen";
     const input = eigen
       ? this.graph.node("ExpandDims", [x, this.#int32([3], [])], { T: F, Tdim: I32 })
       : x;
