@@ -8,8 +8,8 @@
  * - PyTorch's symmetric padding: SAME for stride 1, and for stride 2 an explicit `Pad` then a
  *   VALID convolution — not Conv2D's EXPLICIT padding, whose C++ gradient drops
  *   `explicit_paddings` and fails at run time (found in bench/experiments/graph_step_capi.ts);
- * - a 1×1 stride-2 convolution as a strided sample and a matmul (oneDNN's weight gradient for it
- *   is wrong on AVX2, see layers.ts);
+ * - a 1×1 convolution as a (strided) sample and a matmul (TensorFlow's gradients of 1×1
+ *   convolutions are wrong for some shapes and CPUs, see layers.ts);
  * - batch norm in training as `FusedBatchNormV3` with PyTorch's momentum as
  *   `exponential_avg_factor`; the moved running statistics are assigned to their variables by ops
  *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step;
@@ -267,20 +267,24 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     const [k, , inChannels, outChannels] = params.kernel.shape;
     const kernel = this.#read(params.kernel);
     const pad = (k - 1) / 2;
-    if (k === 1 && stride > 1) {
-      // As layers.ts' pointwiseStrided: whole stride blocks, keep each block's first pixel, matmul.
+    if (k === 1) {
+      // As layers.ts' pointwise (TensorFlow's 1×1 conv gradients are wrong in cases seen there):
+      // whole stride blocks, keep each block's first pixel, matmul.
       const [h, w, c] = this.#spatial(x, "conv2d");
       const outH = Math.floor((h - 1) / stride) + 1;
       const outW = Math.floor((w - 1) / stride) + 1;
-      const padH = outH * stride - h;
-      const padW = outW * stride - w;
-      const whole = padH || padW ? this.#pad(x, [0, 0, 0, padH, 0, padW, 0, 0]) : x;
-      const blocks = this.#reshape(whole, [-1, outH, stride, outW, stride, c]);
-      const sampled = this.graph.node("Slice", [
-        blocks,
-        this.#int32([0, 0, 0, 0, 0, 0]),
-        this.#int32([-1, outH, 1, outW, 1, c]),
-      ], { T: F, Index: I32 });
+      let sampled = x;
+      if (stride > 1) {
+        const padH = outH * stride - h;
+        const padW = outW * stride - w;
+        const whole = padH || padW ? this.#pad(x, [0, 0, 0, padH, 0, padW, 0, 0]) : x;
+        const blocks = this.#reshape(whole, [-1, outH, stride, outW, stride, c]);
+        sampled = this.graph.node("Slice", [
+          blocks,
+          this.#int32([0, 0, 0, 0, 0, 0]),
+          this.#int32([-1, outH, 1, outW, 1, c]),
+        ], { T: F, Index: I32 });
+      }
       const y = this.graph.node("MatMul", [
         this.#reshape(sampled, [-1, c]),
         this.#reshape(kernel, [inChannels, outChannels]),

@@ -185,7 +185,7 @@ export class ParameterStore {
 export function conv2d(xNHWC: Tensor4D, params: ConvParams, stride = 1): Tensor4D {
   const k = params.kernel.shape[0];
   const pad = (k - 1) / 2;
-  if (k === 1 && stride > 1) return pointwiseStrided(xNHWC, params.kernel, stride);
+  if (k === 1) return pointwise(xNHWC, params.kernel, stride);
   if (fusedKernelsActive()) {
     return conv2dPadded(xNHWC, params.kernel as unknown as Tensor4D, stride, pad);
   }
@@ -201,16 +201,20 @@ export function conv2d(xNHWC: Tensor4D, params: ConvParams, stride = 1): Tensor4
 }
 
 /**
- * A 1×1 convolution with stride > 1 (ResNet's option-B shortcut) as what it is: keep every
- * `stride`-th pixel (rows and columns 0, s, 2s, …), then a matrix product over channels.
+ * A 1×1 convolution (PyramidNet's bottleneck, ResNet's option-B shortcut) as what it is: keep
+ * every `stride`-th pixel (rows and columns 0, s, 2s, …; all of them for stride 1), then a matrix
+ * product over channels.
  *
- * Why not `tf.conv2d`: with oneDNN on an AVX2 CPU (TensorFlow 2.21, measured on an AMD EPYC Zen 1),
- * the weight gradient of a 1×1 stride-2 convolution with few input channels (2, 4, 5 seen; 12+
- * fine) is wrong in most calls, by up to 70 % of the gradient's scale, and differs from call to
- * call. The same arithmetic as a slice and a matmul is right everywhere; ResNet-20's training step
- * time did not change beyond that machine's run-to-run noise (±10 %).
+ * Why not `tf.conv2d`: TensorFlow 2.21's CPU kernels get 1×1 convolutions' gradients wrong in two
+ * cases seen. With oneDNN on an AVX2 CPU (AMD EPYC Zen 1), the weight gradient of a stride-2 one
+ * with few input channels (2, 4, 5 seen; 12+ fine) is wrong in most calls, by up to 70 % of the
+ * gradient's scale. On an AMD EPYC Zen 5 (AVX-512), with oneDNN on or off, the input gradient of
+ * a stride-1 one with more than 32 input channels not a multiple of 16 (33, 40, 65, 68, 72, 80,
+ * 100, 200, 260 seen) is wrong in every call in the channels past the last multiple of 32
+ * (test/models/layers_test.ts). The same arithmetic as a slice and a matmul is right everywhere;
+ * ResNet-20's training step time did not change beyond the Zen 1 machine's run-to-run noise.
  */
-function pointwiseStrided(xNHWC: Tensor4D, kernel: Tensor, stride: number): Tensor4D {
+function pointwise(xNHWC: Tensor4D, kernel: Tensor, stride: number): Tensor4D {
   return tf.tidy(() => {
     const sampled = strideSample(xNHWC, stride);
     const [n, outH, outW, c] = sampled.shape;

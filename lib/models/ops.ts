@@ -8,8 +8,8 @@
  * graph needs other things at the same places — the batch dimension left unknown, the running
  * statistics assigned in the graph, ShakeDrop's gates and feature-level CutMix's box mask as
  * inputs fed each step. A model states *what* it computes in these terms; each implementation
- * decides *how*, keeping what the eager path does for correctness (1×1 stride-2 convolutions as a
- * sample and a matmul, PyTorch's symmetric padding) in both.
+ * decides *how*, keeping what the eager path does for correctness (1×1 convolutions as a sample
+ * and a matmul, PyTorch's symmetric padding) in both.
  *
  * `T4` is the implementation's feature map (`[N, H, W, C]`), `T2` its matrix (`[N, K]`).
  *
