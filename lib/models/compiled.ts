@@ -67,7 +67,7 @@ export class CompiledInference {
     const ops = new GraphLayerOps(graph, variables, { training: false });
     const { logits, featuresNHWC } = model.apply(ops, this.#images);
     this.#logits = logits;
-    this.#features = featuresNHWC;
+    this.#features = ops.modelChannels(featuresNHWC);
   }
 
   #imageFeed(imagesNHWC: Tensor4D): Feed {

@@ -18,6 +18,14 @@
  *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel;
  * - in evaluation mode a batch norm of a convolution's output is folded into the convolution's
  *   kernel and a bias, which TensorFlow's remapper fuses with the add and ReLU after it;
+ * - in training, feature maps are stored with their channels rounded up to a multiple of 4
+ *   ({@link GraphOpsOptions.channelMultiple}), so that every batch norm runs on oneDNN's kernel
+ *   (PyramidNet's widths grow by α/N per block: most are not multiples of 4). The extra channels
+ *   are exactly zero and carry no gradient: each kernel gets zero filters for them (a `Pad` of the
+ *   variable, whose gradient slices the model's part back out), each batch norm γ = β = 0 there,
+ *   and the running statistics assigned back are the model's channels only. What leaves the graph
+ *   is sliced to the model's width ({@link GraphLayerOps.modelChannels}). PyramidNet-38's step
+ *   took 0.80× the time at batch 64 (docs/performance.md);
  *
  * What the eager path draws or builds in JS per step is a graph input here, fed each run:
  * - ShakeDrop's forward and backward gates (`[N, 1, 1, 1]` each, {@link ShakeDropInput}), drawn in
@@ -142,6 +150,13 @@ export interface GraphOpsOptions {
   readonly training: boolean;
   /** The mixing point where this graph applies fed feature-level CutMix; none if absent. */
   readonly mixLayer?: MixLayer;
+  /**
+   * Feature maps are stored with their channels rounded up to a multiple of this, the extra
+   * channels zero (module doc); 1 stores every map at its model's width. Default: 4 in training
+   * (oneDNN's batch norm wants C a multiple of 4), 1 in evaluation mode (measured slower padded,
+   * docs/performance.md).
+   */
+  readonly channelMultiple?: number;
 }
 
 /** One ShakeDrop layer's gate inputs, `[N, 1, 1, 1]` float32 each. */
@@ -185,12 +200,77 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   readonly #constants = new Map<string, Output>();
   /** Each `Conv2D` output's inputs: an evaluation-mode batch norm of one folds into it. */
   readonly #convs = new WeakMap<Output, ConvNode>();
+  readonly #channelMultiple: number;
+  /** The model's channel count of each feature map stored wider than it (zero channels after). */
+  readonly #logical = new WeakMap<Output, number>();
 
   constructor(graph: Graph, variables: ModelGraphVariables, options: GraphOpsOptions) {
     this.graph = graph;
     this.#variables = variables;
     this.training = options.training;
     this.#mixLayer = options.mixLayer;
+    const multiple = options.channelMultiple ?? (options.training ? 4 : 1);
+    if (!Number.isInteger(multiple) || multiple < 1) {
+      throw new Error(`GraphLayerOps: channelMultiple must be a positive integer, got ${multiple}`);
+    }
+    this.#channelMultiple = multiple;
+  }
+
+  /** The stored width of a map whose model width is `channels`. */
+  #stored(channels: number): number {
+    return Math.ceil(channels / this.#channelMultiple) * this.#channelMultiple;
+  }
+
+  /** The model's channel count of `x` (its last dimension, or less where it is stored wider). */
+  channelsOf(x: Output): number {
+    return this.#logical.get(x) ?? this.graph.shape(x)[this.graph.shape(x).length - 1];
+  }
+
+  /**
+   * `y`, recorded as having `channels` model channels (when it is stored wider). The record is
+   * per `Output` object: a map that is passed through with more model channels (`padChannels`
+   * within its stored width) gets a new handle on the same tensor.
+   */
+  #withChannels(y: Output, channels: number): Output {
+    const shape = this.graph.shape(y);
+    const wider = shape[shape.length - 1] !== channels;
+    if (this.#logical.get(y) === (wider ? channels : undefined)) return y;
+    const handle: Output = { op: y.op, index: y.index };
+    if (wider) this.#logical.set(handle, channels);
+    const conv = this.#convs.get(y);
+    if (conv !== undefined) this.#convs.set(handle, conv);
+    return handle;
+  }
+
+  /** `x` with the model's channels only (what leaves the graph, e.g. the features for CAM). */
+  modelChannels(x: Output): Output {
+    const channels = this.#logical.get(x);
+    if (channels === undefined) return x;
+    const rank = this.graph.shape(x).length;
+    return this.graph.node("Slice", [
+      x,
+      this.#int32(new Array(rank).fill(0)),
+      this.#int32([...new Array(rank - 1).fill(-1), channels]),
+    ], { T: F, Index: I32 });
+  }
+
+  /** A `[C]` vector zero-padded to `stored` entries. */
+  #padVector(v: Output, stored: number): Output {
+    const c = this.graph.shape(v)[0];
+    if (stored === c) return v;
+    return this.graph.node("Pad", [v, this.#int32([0, stored - c], [1, 2])], {
+      T: F,
+      Tpaddings: I32,
+    });
+  }
+
+  /** The first `channels` entries of a `[C']` vector. */
+  #head(v: Output, channels: number): Output {
+    if (this.graph.shape(v)[0] === channels) return v;
+    return this.graph.node("Slice", [v, this.#int32([0]), this.#int32([channels])], {
+      T: F,
+      Index: I32,
+    });
   }
 
   #int32(values: readonly number[], shape: readonly number[] = [values.length]): Output {
@@ -252,20 +332,34 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
    * then fuses the bias, a following residual add and the ReLU into the one oneDNN convolution
    * (docs/performance.md).
    */
-  #foldedBatchNorm(conv: ConvNode, params: BatchNormParams): Output {
+  #foldedBatchNorm(
+    conv: ConvNode,
+    params: BatchNormParams,
+    vector: (v: Variable) => Output,
+  ): Output {
     const mul = (a: Output, b: Output) => this.graph.node("Mul", [a, b], { T: F });
-    const variance = this.#variables.of(params.movingVariance).read;
-    const mean = this.#variables.of(params.movingMean).read;
+    const variance = vector(params.movingVariance);
+    const mean = vector(params.movingMean);
     const plusEpsilon = this.graph.node("AddV2", [variance, this.#float(params.epsilon)], { T: F });
-    const scale = mul(this.#read(params.gamma), this.graph.node("Rsqrt", [plusEpsilon], { T: F }));
-    const bias = this.graph.node("Sub", [this.#read(params.beta), mul(mean, scale)], { T: F });
+    const scale = mul(vector(params.gamma), this.graph.node("Rsqrt", [plusEpsilon], { T: F }));
+    const bias = this.graph.node("Sub", [vector(params.beta), mul(mean, scale)], { T: F });
     const y = this.#conv(conv.x, mul(conv.kernel, scale), conv.stride, conv.padding);
     return this.graph.node("BiasAdd", [y, bias], { T: F, data_format: { string: "NHWC" } });
   }
 
   conv2d(x: Output, params: ConvParams, stride = 1): Output {
-    const [k, , inChannels, outChannels] = params.kernel.shape;
-    const kernel = this.#read(params.kernel);
+    return this.#withChannels(this.#conv2d(x, params, stride), params.kernel.shape[3]!);
+  }
+
+  #conv2d(x: Output, params: ConvParams, stride: number): Output {
+    const [k, , modelIn, modelOut] = params.kernel.shape;
+    const inChannels = this.graph.shape(x)[3];
+    const outChannels = this.#stored(modelOut);
+    const read = this.#read(params.kernel);
+    // Zero filters for the stored input channels beyond the model's, and for the extra outputs.
+    const kernel = inChannels === modelIn && outChannels === modelOut
+      ? read
+      : this.#pad(read, [0, 0, 0, 0, 0, inChannels - modelIn, 0, outChannels - modelOut]);
     const pad = (k - 1) / 2;
     if (k === 1) {
       // As layers.ts' pointwise (TensorFlow's 1×1 conv gradients are wrong in cases seen there):
@@ -297,17 +391,33 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   }
 
   #fusedBatchNorm(x: Output, params: BatchNormParams): Output {
+    const channels = this.channelsOf(x);
+    return this.#withChannels(this.#batchNormStored(x, params, channels), channels);
+  }
+
+  /**
+   * Batch norm of `x` stored `C'` wide: γ, β and the statistics zero-padded to `C'`, so each
+   * extra channel (all zero) stays zero (γ = 0) and gets no gradient; the running statistics
+   * assigned back are the model's `channels` only.
+   */
+  #batchNormStored(x: Output, params: BatchNormParams, channels: number): Output {
+    const stored = this.graph.shape(x)[3];
+    const vector = (v: Variable) => this.#padVector(this.#read(v), stored);
     const conv = this.training ? undefined : this.#convs.get(x);
-    if (conv !== undefined) return this.#foldedBatchNorm(conv, params);
-    const gamma = this.#read(params.gamma);
-    const beta = this.#read(params.beta);
+    if (conv !== undefined) return this.#foldedBatchNorm(conv, params, vector);
     const mean = this.#variables.of(params.movingMean);
     const variance = this.#variables.of(params.movingVariance);
-    const eigen = batchNormPlan(this.graph.shape(x)[3]) === "eigen";
+    const eigen = batchNormPlan(stored) === "eigen";
     const input = eigen
       ? this.graph.node("ExpandDims", [x, this.#int32([3], [])], { T: F, Tdim: I32 })
       : x;
-    const bn = this.graph.op("FusedBatchNormV3", [input, gamma, beta, mean.read, variance.read], {
+    const bn = this.graph.op("FusedBatchNormV3", [
+      input,
+      vector(params.gamma),
+      vector(params.beta),
+      vector(params.movingMean),
+      vector(params.movingVariance),
+    ], {
       T: F,
       U: F,
       epsilon: { float: params.epsilon },
@@ -318,8 +428,10 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     if (this.training) {
       // Outputs 1 and 2: the running mean and (unbiased) variance moved by the momentum.
       this.runningStatUpdates.push(
-        this.graph.op("Assign", [mean.ref, { op: bn, index: 1 }], { T: F }),
-        this.graph.op("Assign", [variance.ref, { op: bn, index: 2 }], { T: F }),
+        this.graph.op("Assign", [mean.ref, this.#head({ op: bn, index: 1 }, channels)], { T: F }),
+        this.graph.op("Assign", [variance.ref, this.#head({ op: bn, index: 2 }, channels)], {
+          T: F,
+        }),
       );
     }
     const y = { op: bn, index: 0 };
@@ -335,11 +447,15 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   }
 
   relu(x: Output): Output {
-    return this.graph.node("Relu", [x], { T: F });
+    return this.#withChannels(this.graph.node("Relu", [x], { T: F }), this.channelsOf(x));
   }
 
   add(a: Output, b: Output): Output {
-    return this.graph.node("AddV2", [a, b], { T: F });
+    const channels = this.channelsOf(a);
+    if (this.channelsOf(b) !== channels) {
+      throw new Error(`add: ${channels} channels against ${this.channelsOf(b)}`);
+    }
+    return this.#withChannels(this.graph.node("AddV2", [a, b], { T: F }), channels);
   }
 
   addRelu(a: Output, b: Output): Output {
@@ -347,34 +463,47 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
   }
 
   dense(x: Output, params: DenseParams): Output {
-    const product = this.graph.node("MatMul", [x, this.#read(params.kernel)], { T: F });
+    const [modelIn] = params.kernel.shape;
+    const inChannels = this.graph.shape(x)[1];
+    const read = this.#read(params.kernel);
+    // Zero rows for the stored inputs beyond the model's.
+    const kernel = inChannels === modelIn ? read : this.graph.node("Pad", [
+      read,
+      this.#int32([0, inChannels - modelIn, 0, 0], [2, 2]),
+    ], { T: F, Tpaddings: I32 });
+    const product = this.graph.node("MatMul", [x, kernel], { T: F });
     return this.graph.node("AddV2", [product, this.#read(params.bias)], { T: F });
   }
 
   globalAveragePool(x: Output): Output {
-    return this.graph.node("Mean", [x, this.#int32([1, 2])], {
+    const pooled = this.graph.node("Mean", [x, this.#int32([1, 2])], {
       T: F,
       Tidx: I32,
       keep_dims: { bool: false },
     });
+    return this.#withChannels(pooled, this.channelsOf(x));
   }
 
   averagePool2x2(x: Output): Output {
-    return this.graph.node("AvgPool", [x], {
+    const pooled = this.graph.node("AvgPool", [x], {
       T: F,
       ksize: { ints: [1, 2, 2, 1] },
       strides: { ints: [1, 2, 2, 1] },
       padding: { string: "SAME" },
       data_format: { string: "NHWC" },
     });
+    return this.#withChannels(pooled, this.channelsOf(x));
   }
 
   padChannels(x: Output, channels: number): Output {
-    const [, , c] = this.#spatial(x, "padChannels");
+    const c = this.channelsOf(x);
     if (channels < c) {
       throw new Error(`padChannels: channels (${channels}) is less than the input's ${c}`);
     }
-    return channels === c ? x : this.#pad(x, [0, 0, 0, 0, 0, 0, 0, channels - c]);
+    // The stored channels past the model's are zero already: pad up to the stored width.
+    const extra = this.#stored(channels) - this.#spatial(x, "padChannels")[2];
+    const y = extra === 0 ? x : this.#pad(x, [0, 0, 0, 0, 0, 0, 0, extra]);
+    return this.#withChannels(y, channels);
   }
 
   normalizeChannels(images: Output, mean: readonly number[], std: readonly number[]): Output {
@@ -407,20 +536,27 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     const viaBackward = mul(x, backward);
     // x·g_B − stop(x·g_B) is exactly 0 forward and carries the gradient g_B·dy.
     const zeroWithGradient = this.graph.node("Sub", [viaBackward, stop(viaBackward)], { T: F });
-    return this.add(stop(mul(x, forward)), zeroWithGradient);
+    const channels = this.channelsOf(x);
+    return this.add(
+      this.#withChannels(stop(mul(x, forward)), channels),
+      this.#withChannels(zeroWithGradient, channels),
+    );
   }
 
   optionAShortcut(x: Output, stride: number, outChannels: number): Output {
-    const [, , c] = this.#spatial(x, "optionAShortcut");
-    const sub = stride === 1 ? x : this.graph.node("StridedSlice", [
-      x,
+    // Its zero channels go before the model's too: start from the model's channels only.
+    const model = this.modelChannels(x);
+    const [, , c] = this.#spatial(model, "optionAShortcut");
+    const sub = stride === 1 ? model : this.graph.node("StridedSlice", [
+      model,
       this.#int32([0, 0, 0, 0]),
       this.#int32([0, 0, 0, 0]),
       this.#int32([1, stride, stride, 1]),
     ], { T: F, Index: I32, begin_mask: { int: 15 }, end_mask: { int: 15 } });
     const extra = outChannels - c;
     const before = Math.floor(extra / 2);
-    return this.#pad(sub, [0, 0, 0, 0, 0, 0, before, extra - before]);
+    const after = this.#stored(outChannels) - c - before;
+    return this.#withChannels(this.#pad(sub, [0, 0, 0, 0, 0, 0, before, after]), outChannels);
   }
 
   mixAt(x: Output, layer: MixLayer): Output {
@@ -435,6 +571,7 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
       Taxis: I32,
       batch_dims: { int: 0 },
     });
-    return this.graph.node("SelectV2", [mask, partnerFeatures, x], { T: F });
+    const mixed = this.graph.node("SelectV2", [mask, partnerFeatures, x], { T: F });
+    return this.#withChannels(mixed, this.channelsOf(x));
   }
 }

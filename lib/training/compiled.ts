@@ -88,6 +88,11 @@ export interface CompiledEngineOptions {
   readonly mixLayer?: MixLayer;
   /** The session's thread pools (default: TensorFlow's, one thread per core each). */
   readonly threads?: SessionThreads;
+  /**
+   * The step's feature maps are stored with their channels rounded up to a multiple of this
+   * (zero channels, see lib/models/graph_ops.ts); default 4, 1 to store the model's widths.
+   */
+  readonly channelMultiple?: number;
 }
 
 /** The compiled engine (see the module doc). */
@@ -138,6 +143,7 @@ export class CompiledTrainEngine implements TrainEngine {
       this.#ops = new GraphLayerOps(graph, this.#variables, {
         training: true,
         mixLayer: options.mixLayer,
+        channelMultiple: options.channelMultiple,
       });
       const { logits } = model.apply(this.#ops, images);
       if (options.mixLayer !== undefined && this.#ops.featureMixInput === undefined) {

@@ -222,35 +222,49 @@ testWhen(native, NO_CAPI, {
 });
 
 testWhen(native, NO_CAPI, {
-  name: "compiled engine: batch norm runs the kernels the eager engine's batchNormPlan picks",
+  name: "compiled engine: batch norm runs the kernels batchNormPlan picks for the stored widths",
   fn() {
-    // pyramidnet8-a4 has batch norms over 16, 17, 19 and 20 channels: with oneDNN on, those
-    // over 17 and 19 go to Eigen (plain op names in the step stats), the others to oneDNN.
+    // pyramidnet8-a4 has batch norms over 16, 17, 19 and 20 channels. Stored at their own widths
+    // (channelMultiple 1), those over 17 and 19 go to Eigen with oneDNN on (plain op names in the
+    // step stats), the others to oneDNN; stored at multiples of 4 (the default), all to oneDNN.
     const model = createModel(parseModelName("pyramidnet8-a4", 4), 1);
-    const plans = [...model.parameters.trainable]
+    const widths = [...model.parameters.trainable]
       .filter(([name]) => name.endsWith(".gamma"))
-      .map(([, v]) => batchNormPlan(v.shape[0]));
-    const engine = new CompiledTrainEngine(model, SGD_OPTIONS, { imageShape: [SIZE, SIZE, 3] });
+      .map(([, v]) => v.shape[0]);
+    assert.deepEqual([...new Set(widths)].sort(), [16, 17, 19, 20]);
     try {
-      for (const batch of batches({ kind: "none", numClasses: 4 }, 1)) {
-        const { loss, nodes } = engine.traceStep(batch, 0.1, new Random(0));
-        assert.ok(Number.isFinite(loss));
-        const count = (op: string) => nodes.filter((n) => n.op === op).length;
-        const oneDnn = plans.filter((p) => p === "oneDnn").length;
-        assert.equal(plans.length, 11);
-        if (batchNormPlan(17) === "eigen") assert.equal(oneDnn, 5);
-        for (
-          const [plain, mkl] of [["FusedBatchNormV3", "_MklNativeFusedBatchNormV3"], [
-            "FusedBatchNormGradV3",
-            "_MklNativeFusedBatchNormGradV3",
-          ]]
-        ) {
-          assert.equal(count(mkl), oneDnn, mkl);
-          assert.equal(count(plain), plans.length - oneDnn, plain);
+      for (const channelMultiple of [1, 4, undefined]) {
+        const stored = (c: number) =>
+          Math.ceil(c / (channelMultiple ?? 4)) * (channelMultiple ?? 4);
+        const plans = widths.map((c) => batchNormPlan(stored(c)));
+        const engine = new CompiledTrainEngine(model, SGD_OPTIONS, {
+          imageShape: [SIZE, SIZE, 3],
+          channelMultiple,
+        });
+        try {
+          for (const batch of batches({ kind: "none", numClasses: 4 }, 1)) {
+            const { loss, nodes } = engine.traceStep(batch, 0.1, new Random(0));
+            assert.ok(Number.isFinite(loss));
+            const count = (op: string) => nodes.filter((n) => n.op === op).length;
+            const oneDnn = plans.filter((p) => p === "oneDnn").length;
+            assert.equal(plans.length, 11);
+            if (batchNormPlan(17) === "eigen") assert.equal(oneDnn, channelMultiple === 1 ? 5 : 11);
+            for (
+              const [plain, mkl] of [["FusedBatchNormV3", "_MklNativeFusedBatchNormV3"], [
+                "FusedBatchNormGradV3",
+                "_MklNativeFusedBatchNormGradV3",
+              ]]
+            ) {
+              const label = `${mkl}, channelMultiple ${channelMultiple}`;
+              assert.equal(count(mkl), oneDnn, label);
+              assert.equal(count(plain), plans.length - oneDnn, label);
+            }
+          }
+        } finally {
+          engine.dispose();
         }
       }
     } finally {
-      engine.dispose();
       model.dispose();
     }
   },
@@ -286,7 +300,8 @@ Deno.test("createTrainEngine: without the C API it warns why and trains on the e
 });
 
 testWhen(native, NO_CAPI, {
-  name: "compiled engine: an op without a gradient fails when the engine is made, naming the op",
+  name:
+    "compiled engine: an op without a gradient or a bad channelMultiple fails when the engine is made, naming it",
   fn() {
     const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
     // The same model with one graph op TensorFlow cannot differentiate before the classifier.
@@ -308,6 +323,13 @@ testWhen(native, NO_CAPI, {
         () => createTrainEngine(broken, SGD_OPTIONS, { engine: "compiled", imageShape: [8, 8, 3] }),
         /No gradient defined for op: Cumprod/,
       );
+      for (const channelMultiple of [0, 2.5]) {
+        assert.throws(
+          () =>
+            new CompiledTrainEngine(model, SGD_OPTIONS, { imageShape: [8, 8, 3], channelMultiple }),
+          new RegExp(`channelMultiple must be a positive integer, got ${channelMultiple}`),
+        );
+      }
     } finally {
       model.dispose();
     }
