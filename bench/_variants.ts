@@ -23,6 +23,8 @@ export interface Variant {
    * on CPUs without AVX-512 VNNI/BF16 or AMX (lib/backend.ts turns it on unless told otherwise).
    */
   readonly noOneDnn?: boolean;
+  /** `CUTMIX_JIT=1`: the compiled engine with XLA's auto-clustering (small batches only). */
+  readonly jit?: boolean;
   /** Kind `script`: its path under bench/ (it keeps no tfjs tensors: no tensor count). */
   readonly script?: string;
 }
@@ -61,6 +63,22 @@ export function libVariant(engine: Engine): Variant {
     };
 }
 
+/**
+ * The compiled engine with XLA (`CompiledEngineOptions.jit`), what lib offers for small batches;
+ * it trains at batches up to {@link JIT_MAX_BATCH} only (slower than without above, see
+ * docs/performance.md).
+ */
+export const LIB_JIT_VARIANT: Variant = {
+  id: "lib-compiled-xla",
+  label: "lib, compiled engine with XLA (CUTMIX_JIT=1)",
+  kind: "lib",
+  engine: "compiled",
+  jit: true,
+};
+
+/** The largest batch {@link LIB_JIT_VARIANT} runs at. */
+export const JIT_MAX_BATCH = 8;
+
 /** lib's eager step with a kernel switch turned back, to show what each is worth. */
 export const LIB_SWITCH_VARIANTS: readonly Variant[] = [
   {
@@ -79,8 +97,17 @@ export const LIB_SWITCH_VARIANTS: readonly Variant[] = [
   },
 ];
 
-/** Whether `variant` can run `model`'s `task` (a script variant may build fewer). */
-export function variantRuns(variant: Variant, model: string, task: string): boolean {
+/**
+ * Whether `variant` runs `model`'s `task` at `batch` (a script variant may build fewer; the XLA
+ * variant trains small batches only).
+ */
+export function variantRuns(
+  variant: Variant,
+  model: string,
+  task: string,
+  batch?: number,
+): boolean {
+  if (variant.jit) return task === "train" && batch !== undefined && batch <= JIT_MAX_BATCH;
   return variant.kind !== "script" || (model === "resnet20" && task === "train");
 }
 
@@ -88,6 +115,7 @@ export function variantRuns(variant: Variant, model: string, task: string): bool
 const SWITCH_VARS = [
   "CUTMIX_FUSED_KERNELS",
   "TF_ENABLE_ONEDNN_OPTS",
+  "CUTMIX_JIT",
   "TF_NUM_INTRAOP_THREADS",
   "TF_NUM_INTEROP_THREADS",
   "BENCH_TORCH_THREADS",
@@ -108,6 +136,7 @@ export function variantEnv(
   for (const k of SWITCH_VARS) delete env[k];
   if (variant.plain) env.CUTMIX_FUSED_KERNELS = "0";
   if (variant.noOneDnn) env.TF_ENABLE_ONEDNN_OPTS = "0";
+  if (variant.jit) env.CUTMIX_JIT = "1";
   if (threads === "all") env.BENCH_TORCH_THREADS = String(cores);
   else {
     env.TF_NUM_INTRAOP_THREADS = String(threads);

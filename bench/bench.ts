@@ -29,6 +29,7 @@ import { type Case, measureModels } from "./_sections/models.ts";
 import { measurePaired } from "./_sections/paired.ts";
 import { measureProfiles } from "./_sections/profile.ts";
 import {
+  LIB_JIT_VARIANT,
   LIB_SWITCH_VARIANTS,
   libVariant,
   TORCH_VARIANTS,
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
   }
   if (section("train")) {
     console.log("Training throughput…");
-    const variants = [...torchVariants, ...LIB_SWITCH_VARIANTS, ...libVariants];
+    const jit = options.engines.includes("compiled") ? [LIB_JIT_VARIANT] : [];
+    const variants = [...torchVariants, ...LIB_SWITCH_VARIANTS, ...libVariants, ...jit];
     results.train = withRatiosToBestTorch(
       await measureModels("train", trainCases(options), variants, ctx),
     );
@@ -201,7 +203,13 @@ async function main(): Promise<void> {
     options.models.includes(t.model) && section(t.section) &&
     (options.batches === undefined || options.batches.includes(t.batch))
   );
-  results.targets = libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets }));
+  results.targets = [
+    ...libVariants.flatMap((v) => evaluateTargets(measured, v.id, { targets })),
+    // The XLA variant runs small batches only: its targets where it ran.
+    ...(options.engines.includes("compiled")
+      ? evaluateTargets(measured, LIB_JIT_VARIANT.id, { targets, onlyMeasured: true })
+      : []),
+  ];
   results.loadAverageAtEnd = await loadAverage();
   const markdown = renderResults(results);
   console.log("\n" + markdown + "\n");

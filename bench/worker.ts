@@ -28,8 +28,11 @@ import { timedRuns } from "./worker_io.ts";
 const SGD_OPTIONS = { momentum: 0.9, nesterov: true, weightDecay: 1e-4 } as const;
 const LEARNING_RATE = 0.1;
 
-/** The compiled engine's session threads: the process's `TF_NUM_*_THREADS`, as for tfjs-node. */
-const THREADS = trainEngineFromEnv().threads;
+/**
+ * The compiled engine's session threads (the process's `TF_NUM_*_THREADS`, as for tfjs-node) and
+ * XLA (`CUTMIX_JIT`), as the entry points read them.
+ */
+const { threads: THREADS, jit: JIT } = trainEngineFromEnv();
 const IMAGE_SHAPE = [32, 32, 3] as const;
 
 /** lib's training engine of kind `engine` (lib/training/engine.ts); the caller disposes it. */
@@ -38,6 +41,7 @@ function libTrainEngine(model: ImageClassifier, engine: Engine): TrainEngine {
     engine,
     imageShape: IMAGE_SHAPE,
     threads: THREADS,
+    jit: JIT,
   });
   if (made.kind !== engine) throw new Error(`engine "${engine}" fell back: ${made.fallbackReason}`);
   return made;

@@ -1,10 +1,12 @@
 /**
  * The train-step engine as the environment asks for it, read here at the entry points (tools,
  * sweep workers, the notebooks' setup helper) and handed to lib/training as options
- * (`TrainRunOptions.engine` / `.threads`):
+ * (`TrainRunOptions.engine` / `.threads` / `.jit`):
  * - `CUTMIX_ENGINE`: `compiled` or `eager`; unset, lib's default (compiled on native TensorFlow);
  * - `TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`: the compiled engine's session thread
- *   pools (a sweep's one-thread workers set both to 1); unset, TensorFlow's default.
+ *   pools (a sweep's one-thread workers set both to 1); unset, TensorFlow's default;
+ * - `CUTMIX_JIT`: `1` compiles the compiled engine's step with XLA (small batches,
+ *   `CompiledEngineOptions.jit`); unset or `0`, not.
  *
  * @example
  * ```ts
@@ -22,6 +24,8 @@ export interface TrainEngineSettings {
   /** Undefined: lib's default. */
   readonly engine?: EngineKind;
   readonly threads: SessionThreads;
+  /** Undefined: lib's default (no XLA). */
+  readonly jit?: boolean;
 }
 
 /** The engine settings `env` names (see the module doc); throws naming a bad value. */
@@ -35,8 +39,13 @@ export function trainEngineFromEnv(env: EnvReader = Deno.env): TrainEngineSettin
     }
     return n;
   };
+  const jit = env.get("CUTMIX_JIT")?.trim();
+  if (jit !== undefined && !["", "0", "1"].includes(jit)) {
+    throw new Error(`CUTMIX_JIT must be 1 or 0, got "${jit}"`);
+  }
   return {
     engine: parseEngineKind(env.get("CUTMIX_ENGINE"), "CUTMIX_ENGINE"),
     threads: { intraOp: count("TF_NUM_INTRAOP_THREADS"), interOp: count("TF_NUM_INTEROP_THREADS") },
+    jit: jit === "1" ? true : jit === "0" ? false : undefined,
   };
 }

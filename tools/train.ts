@@ -213,6 +213,7 @@ async function main(args: string[]): Promise<number> {
     retrainCorrupt: values["retrain-corrupt"],
     engine,
     threads: fromEnv.threads,
+    jit: fromEnv.jit,
   });
   display.close();
   result.model.dispose();

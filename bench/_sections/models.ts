@@ -54,7 +54,7 @@ export async function measureModels(
 ): Promise<Row[]> {
   const acc = new Map<string, Accumulated>();
   const key = (c: Case, v: Variant) => `${c.model}|${c.batch}|${v.id}`;
-  const runnable = (c: Case) => variants.filter((v) => variantRuns(v, c.model, section));
+  const runnable = (c: Case) => variants.filter((v) => variantRuns(v, c.model, section, c.batch));
   const rounds = ctx.options.rounds;
   const progress = new JobProgress(rounds * cases.reduce((n, c) => n + runnable(c).length, 0));
   for (let round = 0; round < rounds; round++) {

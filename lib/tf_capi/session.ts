@@ -1,7 +1,8 @@
 /**
  * A TensorFlow session over a {@link Graph}: feeds JS arrays, runs, and returns copies of the
  * fetched tensors, freeing every `TF_Tensor` it makes or receives before it returns. Thread pools
- * are set per session from {@link SessionThreads} (a serialized `ConfigProto`).
+ * and XLA's JIT are set per session ({@link SessionThreads}, {@link SessionOptions}: a serialized
+ * `ConfigProto`).
  *
  * Nodes added to the graph after the session was made are picked up by the next run (the C API
  * extends the session's graph), so a model's variables can be shared by subgraphs built later.
@@ -45,6 +46,23 @@ export interface SessionThreads {
   readonly interOp?: number;
 }
 
+/** How a session compiles its graph. */
+export interface SessionOptions {
+  /**
+   * XLA auto-clustering (`global_jit_level` ON_2 with `cpu_global_jit`): TensorFlow compiles
+   * clusters of the graph's ops into fused XLA kernels on their first run with a new shape. For
+   * this session only; the process's environment is not touched. Default false.
+   */
+  readonly jit?: boolean;
+}
+
+/**
+ * The serialized `GraphOptions` (ConfigProto field 10) of {@link SessionOptions.jit}: field 3
+ * `optimizer_options` holding field 5 `global_jit_level` = 2 (ON_2) and field 7 `cpu_global_jit`
+ * = true.
+ */
+const JIT_GRAPH_OPTIONS = [0x52, 6, 0x1a, 4, 0x28, 2, 0x38, 1] as const;
+
 /** One value to feed. */
 export interface Feed {
   readonly input: Output;
@@ -70,11 +88,15 @@ function varint(bytes: number[], value: number): void {
 }
 
 /**
- * `threads` as a serialized `tensorflow.ConfigProto`: field 2 (`intra_op_parallelism_threads`)
- * and field 5 (`inter_op_parallelism_threads`), both varints; fields left at 0 are omitted.
- * Throws naming a count that is not a non-negative integer.
+ * `threads` and `options` as a serialized `tensorflow.ConfigProto`: field 2
+ * (`intra_op_parallelism_threads`) and field 5 (`inter_op_parallelism_threads`), both varints,
+ * fields left at 0 omitted; then the graph options of `options.jit`. Throws naming a count that
+ * is not a non-negative integer.
  */
-export function configProto(threads: SessionThreads): Uint8Array<ArrayBuffer> {
+export function configProto(
+  threads: SessionThreads,
+  options: SessionOptions = {},
+): Uint8Array<ArrayBuffer> {
   const bytes: number[] = [];
   for (const [field, key] of [[2, "intraOp"], [5, "interOp"]] as const) {
     const value = threads[key] ?? 0;
@@ -86,6 +108,7 @@ export function configProto(threads: SessionThreads): Uint8Array<ArrayBuffer> {
       varint(bytes, value);
     }
   }
+  if (options.jit === true) bytes.push(...JIT_GRAPH_OPTIONS);
   return new Uint8Array(bytes);
 }
 
@@ -96,24 +119,24 @@ export class Session {
   readonly #status: Status;
   #disposed = false;
 
-  constructor(graph: Graph, threads: SessionThreads = {}) {
+  constructor(graph: Graph, threads: SessionThreads = {}, options: SessionOptions = {}) {
     this.graph = graph;
     const c = graph.api.symbols;
     this.#status = new Status(graph.api);
-    const options = c.TF_NewSessionOptions();
+    const sessionOptions = c.TF_NewSessionOptions();
     try {
-      const proto = configProto(threads);
+      const proto = configProto(threads, options);
       if (proto.length > 0) {
-        c.TF_SetConfig(options, proto, BigInt(proto.length), this.#status.pointer);
+        c.TF_SetConfig(sessionOptions, proto, BigInt(proto.length), this.#status.pointer);
         this.#status.check("TF_SetConfig");
       }
-      this.#pointer = c.TF_NewSession(graph.pointer, options, this.#status.pointer);
+      this.#pointer = c.TF_NewSession(graph.pointer, sessionOptions, this.#status.pointer);
       this.#status.check("TF_NewSession");
     } catch (error) {
       this.#status.dispose();
       throw error;
     } finally {
-      c.TF_DeleteSessionOptions(options);
+      c.TF_DeleteSessionOptions(sessionOptions);
     }
   }
 

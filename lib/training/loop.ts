@@ -102,6 +102,11 @@ export interface TrainRunOptions {
   readonly engine?: EngineKind;
   /** The compiled engine's thread pools (entry points pass `TF_NUM_INTRAOP_THREADS` / `…INTEROP…`). */
   readonly threads?: SessionThreads;
+  /**
+   * The compiled engine with XLA's JIT: faster at small batches, slower at 64 and above (see
+   * CompiledEngineOptions.jit). Not part of the run's config either; default false.
+   */
+  readonly jit?: boolean;
 }
 
 /** What {@link trainRun} returns; the caller disposes `model`. */
@@ -242,6 +247,7 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
     }, {
       engine: options.engine,
       threads: options.threads,
+      jit: options.jit,
       imageShape: [train.height, train.width, train.channels],
       mixLayer: config.augmentation.kind === "feature-cutmix"
         ? config.augmentation.layer

@@ -12,11 +12,23 @@ const NO_CAPI =
   "TensorFlow's C API is not available (the compiled engine needs native TensorFlow: ./run setup)";
 const F = { type: "float32" } as const;
 
-Deno.test("configProto: ConfigProto fields 2 and 5 as varints, zeros omitted, bad counts named", () => {
+Deno.test("configProto: fields 2 and 5 as varints, zeros omitted, XLA's graph options, bad counts named", () => {
   assert.deepEqual([...configProto({ intraOp: 1, interOp: 2 })], [0x10, 1, 0x28, 2]);
   assert.deepEqual([...configProto({ intraOp: 300 })], [0x10, 0xac, 0x02]);
   assert.deepEqual([...configProto({ interOp: 0 })], []);
   assert.deepEqual([...configProto({})], []);
+  // XLA: graph_options (10) { optimizer_options (3) { global_jit_level (5) = ON_2, cpu_global_jit
+  // (7) = true } }, after the thread fields.
+  const jit = [0x52, 6, 0x1a, 4, 0x28, 2, 0x38, 1];
+  assert.deepEqual([...configProto({}, { jit: true })], jit);
+  assert.deepEqual([...configProto({ intraOp: 1, interOp: 1 }, { jit: true })], [
+    0x10,
+    1,
+    0x28,
+    1,
+    ...jit,
+  ]);
+  assert.deepEqual([...configProto({ intraOp: 1 }, { jit: false })], [0x10, 1]);
   assert.throws(() => configProto({ intraOp: -1 }), /threads\.intraOp .* got -1/);
   assert.throws(() => configProto({ interOp: 1.5 }), /threads\.interOp .* got 1\.5/);
 });

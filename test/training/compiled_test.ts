@@ -78,6 +78,7 @@ function parity(
   steps = 3,
   lastBatch = BATCH,
   sgd: typeof SGD_OPTIONS = SGD_OPTIONS,
+  jit = false,
 ): Parity {
   const spec = parseModelName(modelName, 4);
   const models = [createModel(spec, 1), createModel(spec, 1)];
@@ -87,6 +88,7 @@ function parity(
       engine,
       imageShape: [SIZE, SIZE, 3],
       mixLayer,
+      jit,
     })
   );
   try {
@@ -179,6 +181,33 @@ testWhen(native, NO_CAPI, {
       ]
     ) {
       assertParity(parity(name, { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 }), name);
+    }
+  },
+});
+
+testWhen(native, NO_CAPI, {
+  name: "compiled engine with XLA (jit): compiles clusters and trains as the eager engine",
+  fn() {
+    const cutmix: AugmentationConfig = { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 };
+    for (const name of ["resnet8-w4-8-8", "pyramidnet8-a4-shakedrop0.5"]) {
+      assertParity(parity(name, cutmix, 3, BATCH, SGD_OPTIONS, true), `${name}, XLA`);
+    }
+    // Not a silently ignored option: the traced step runs XLA's compiled clusters.
+    const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
+    const engine = new CompiledTrainEngine(model, SGD_OPTIONS, {
+      imageShape: [SIZE, SIZE, 3],
+      jit: true,
+    });
+    try {
+      for (const batch of batches(NONE, 2)) {
+        const { loss, nodes } = engine.traceStep(batch, 0.1, new Random(0));
+        assert.ok(Number.isFinite(loss));
+        const ops = new Set(nodes.map((n) => n.op));
+        assert.ok(ops.has("_XlaRun"), `no _XlaRun among ${[...ops].sort().join(", ")}`);
+      }
+    } finally {
+      engine.dispose();
+      model.dispose();
     }
   },
 });
