@@ -59,12 +59,7 @@ import type { ImageClassifier } from "../models/model.ts";
 import type { Random } from "../random.ts";
 import { type CApi, requireCApi } from "../tf_capi/binding.ts";
 import { type Attr, Graph, type Operation, type Output } from "../tf_capi/graph.ts";
-import {
-  type Feed,
-  Session,
-  type SessionOptions,
-  type SessionThreads,
-} from "../tf_capi/session.ts";
+import { type Feed, Session, type SessionThreads } from "../tf_capi/session.ts";
 import type { NodeStat } from "../tf_capi/step_stats.ts";
 import type { StoredTensor } from "./checkpoint.ts";
 import type { TrainEngine } from "./engine.ts";
@@ -99,7 +94,7 @@ export interface CompiledEngineOptions {
    */
   readonly channelMultiple?: number;
   /**
-   * Compile the step with XLA's auto-clustering ({@link SessionOptions.jit}); default false. It
+   * Compile the step with XLA's auto-clustering (`SessionOptions.jit` in `lib/tf_capi/session.ts`); default false. It
    * removes most of the fixed cost per op, which dominates small batches: a ResNet-20 step at
    * batch 2 in 0.63–0.75× the time, at batch 8 about the same; from 16 up XLA's CPU convolutions
    * are slower than oneDNN's (1.2× the time at 16, 1.7–2.2× at 64 and 128), and the process needs
