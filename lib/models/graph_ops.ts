@@ -14,8 +14,9 @@
  *   `exponential_avg_factor`; the moved running statistics are assigned to their variables by ops
  *   collected in {@link GraphLayerOps.runningStatUpdates}, which the caller runs with the step;
  *   the kernel follows the eager path's `batchNormPlan` (lib/native_kernels.ts): where oneDNN's
- *   is slow (C not a multiple of 4, most of PyramidNet's layers) the batch norm runs on a 5-D
- *   `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves to its own Eigen kernel;
+ *   is slow (C not a multiple of 4, most of PyramidNet's layers, and in evaluation mode at any C)
+ *   the batch norm runs on a 5-D `[N, H, W, 1, C]` view, which TensorFlow's oneDNN rewrite leaves
+ *   to its own Eigen kernel;
  * - in evaluation mode a batch norm of a convolution's output is folded into the convolution's
  *   kernel and a bias, which TensorFlow's remapper fuses with the add and ReLU after it;
  * - in training, feature maps are stored with their channels rounded up to a multiple of 4
@@ -407,7 +408,11 @@ export class GraphLayerOps implements LayerOps<Output, Output> {
     if (conv !== undefined) return this.#foldedBatchNorm(conv, params, vector);
     const mean = this.#variables.of(params.movingMean);
     const variance = this.#variables.of(params.movingVariance);
-    const eigen = batchNormPlan(stored) === "eigen";
+    // In evaluation mode oneDNN's batch norm is slow at every width measured (step stats of
+    // PyramidNet-38 at batch 128 on Zen 5: 24 ms a call against Eigen's 1.3; docs/performance.md),
+    // so a batch norm that did not fold into a convolution runs on Eigen's kernel.
+    const plan = batchNormPlan(stored);
+    const eigen = plan === "eigen" || (plan === "oneDnn" && !this.training);
     const input = eigen
       ? this.graph.node("ExpandDims", [x, this.#int32([3], [])], { T: F, Tdim: I32 })
       : x;

@@ -5,7 +5,11 @@ import { tf } from "../_backend.ts";
 import { fgsmAttack } from "../../lib/metrics/fgsm.ts";
 import { compileClassifier } from "../../lib/models/compiled.ts";
 import { createModel, parseModelName } from "../../lib/models/mod.ts";
-import { openCApi } from "../../lib/tf_capi/binding.ts";
+import { openCApi, requireCApi } from "../../lib/tf_capi/binding.ts";
+import { Graph } from "../../lib/tf_capi/graph.ts";
+import { Session } from "../../lib/tf_capi/session.ts";
+import { GraphLayerOps, ModelGraphVariables } from "../../lib/models/graph_ops.ts";
+import { batchNormPlan } from "../../lib/native_kernels.ts";
 
 const native = !("error" in openCApi());
 const NO_CAPI =
@@ -85,5 +89,52 @@ testWhen(native, NO_CAPI, {
       }
     }
     assert.equal(tf.memory().numTensors, before);
+  },
+});
+
+testWhen(native, NO_CAPI, {
+  name: "compiled inference: a batch norm that does not fold runs on Eigen's kernel, not oneDNN's",
+  fn() {
+    // pyramidnet8-a4 (widths 16, 17, 19, 20): every block's pre-activation bn1 and the head's
+    // batch norm follow no convolution. oneDNN's inference batch norm is slow at every width
+    // (docs/performance.md): with oneDNN on, none of them may run there, even at 16 or 20.
+    const model = createModel(parseModelName("pyramidnet8-a4", 4), 1);
+    const graph = new Graph(requireCApi());
+    const session = new Session(graph);
+    try {
+      const variables = new ModelGraphVariables(graph, model.parameters);
+      const images = graph.placeholder("float32", [-1, 8, 8, 3]);
+      const ops = new GraphLayerOps(graph, variables, { training: false });
+      const { logits } = model.apply(ops, images);
+      const all = variables.all();
+      const store = model.parameters;
+      session.run(
+        all.map((v) => ({
+          input: v.value,
+          dtype: "float32" as const,
+          shape: v.shape,
+          values: (store.trainable.get(v.name) ?? store.buffers.get(v.name))!
+            .dataSync() as Float32Array,
+        })),
+        [],
+        all.map((v) => v.assign),
+      );
+      const { nodes } = session.runTraced([{
+        input: images,
+        dtype: "float32",
+        shape: [2, 8, 8, 3],
+        values: new Float32Array(2 * 8 * 8 * 3).fill(0.5),
+      }], [logits]);
+      const batchNorms = nodes.map((n) => n.op).filter((op) => op.includes("FusedBatchNorm"));
+      // 3 blocks' bn1 and the head's; the others fold into their convolution.
+      assert.equal(batchNorms.length, 4, batchNorms.join(", "));
+      if (batchNormPlan(16) === "oneDnn") {
+        assert.deepEqual(batchNorms, new Array(4).fill("FusedBatchNormV3"));
+      }
+    } finally {
+      session.dispose();
+      graph.dispose();
+      model.dispose();
+    }
   },
 });
