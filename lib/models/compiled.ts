@@ -182,21 +182,7 @@ export function compileClassifier(
     const own = new Session(graph, options.threads);
     session = own;
     const inference = new CompiledInference(graph, own, variables, model, options.imageShape);
-    const all = variables.all();
-    const store = model.parameters;
-    const refresh = () => {
-      own.run(
-        all.map((v) => ({
-          input: v.value,
-          dtype: "float32" as const,
-          shape: v.shape,
-          values: (store.trainable.get(v.name) ?? store.buffers.get(v.name))!
-            .dataSync() as Float32Array,
-        })),
-        [],
-        all.map((v) => v.assign),
-      );
-    };
+    const refresh = () => variables.copyIn(own, model.parameters);
     refresh();
     return {
       logits: (x) => inference.logits(x),

@@ -57,6 +57,7 @@ import type { Variable } from "@tensorflow/tfjs-core";
 import type { MixLayer } from "../augment/types.ts";
 import { batchNormPlan } from "../native_kernels.ts";
 import type { Attr, Graph, Operation, Output } from "../tf_capi/graph.ts";
+import type { Session } from "../tf_capi/session.ts";
 import {
   type BatchNormParams,
   type ConvParams,
@@ -126,6 +127,17 @@ export class ModelGraphVariables {
     return [...this.trainable, ...this.buffers];
   }
 
+  /** Assigns every variable, in one run of `session`, the current value of its tfjs variable in `store`. */
+  copyIn(session: Session, store: ParameterStore): void {
+    assignGraphVariables(
+      session,
+      this.all().map((v) => [
+        v,
+        (store.trainable.get(v.name) ?? store.buffers.get(v.name))!.dataSync() as Float32Array,
+      ]),
+    );
+  }
+
   /** The graph variable of a tfjs variable of the store. */
   of(variable: Variable): GraphVariable {
     const gv = this.#byVariable.get(variable);
@@ -143,6 +155,18 @@ export class ModelGraphVariables {
     if (gv === undefined) throw new Error(`ModelGraphVariables: no variable named "${name}"`);
     return gv;
   }
+}
+
+/** Assigns each graph variable its value, all in one run of `session`. */
+export function assignGraphVariables(
+  session: Session,
+  entries: readonly (readonly [GraphVariable, Float32Array])[],
+): void {
+  session.run(
+    entries.map(([v, values]) => ({ input: v.value, dtype: "float32", shape: v.shape, values })),
+    [],
+    entries.map(([v]) => v.assign),
+  );
 }
 
 /** Options of {@link GraphLayerOps}. */

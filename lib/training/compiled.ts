@@ -49,6 +49,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { AugmentedBatch, MixLayer } from "../augment/types.ts";
 import {
   addGraphVariable,
+  assignGraphVariables,
   GraphLayerOps,
   type GraphVariable,
   ModelGraphVariables,
@@ -384,16 +385,7 @@ export class CompiledTrainEngine implements TrainEngine {
 
   /** Assigns values to graph variables in one run. */
   #assign(entries: [GraphVariable, Float32Array][]): void {
-    this.#session.run(
-      entries.map(([v, values]) => ({
-        input: v.value,
-        dtype: "float32",
-        shape: v.shape,
-        values,
-      })),
-      [],
-      entries.map(([v]) => v.assign),
-    );
+    assignGraphVariables(this.#session, entries);
   }
 
   #check(): void {

@@ -106,19 +106,7 @@ testWhen(native, NO_CAPI, {
       const images = graph.placeholder("float32", [-1, 8, 8, 3]);
       const ops = new GraphLayerOps(graph, variables, { training: false });
       const { logits } = model.apply(ops, images);
-      const all = variables.all();
-      const store = model.parameters;
-      session.run(
-        all.map((v) => ({
-          input: v.value,
-          dtype: "float32" as const,
-          shape: v.shape,
-          values: (store.trainable.get(v.name) ?? store.buffers.get(v.name))!
-            .dataSync() as Float32Array,
-        })),
-        [],
-        all.map((v) => v.assign),
-      );
+      variables.copyIn(session, model.parameters);
       const { nodes } = session.runTraced([{
         input: images,
         dtype: "float32",
