@@ -35,12 +35,16 @@ const LEARNING_RATE = 0.1;
 const { threads: THREADS, jit: JIT } = trainEngineFromEnv();
 const IMAGE_SHAPE = [32, 32, 3] as const;
 
-/** lib's training engine of kind `engine` (lib/training/engine.ts); the caller disposes it. */
-function libTrainEngine(model: ImageClassifier, engine: Engine): TrainEngine {
+/**
+ * lib's training engine of kind `engine` (lib/training/engine.ts) for steps at `batch`, as a run
+ * at that batch makes it; the caller disposes it.
+ */
+function libTrainEngine(model: ImageClassifier, engine: Engine, batch: number): TrainEngine {
   const made = createTrainEngine(model, SGD_OPTIONS, {
     engine,
     imageShape: IMAGE_SHAPE,
     threads: THREADS,
+    batchSize: batch,
     jit: JIT,
   });
   if (made.kind !== engine) throw new Error(`engine "${engine}" fell back: ${made.fallbackReason}`);
@@ -109,7 +113,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     step = () => infer(images);
     release = dispose;
   } else {
-    const train = libTrainEngine(model, engine);
+    const train = libTrainEngine(model, engine, job.batch);
     step = () => train.step({ imagesNHWC: images, targets }, LEARNING_RATE, stepRng);
     release = () => train.dispose();
     if (train instanceof CompiledTrainEngine) {

@@ -15,8 +15,13 @@
  * - `cpu`: the pure-JS backend of `@tensorflow/tfjs`. Roughly 700x slower to train than native;
  *   only for debugging on a machine where neither native package can be built.
  *
- * TensorFlow reads two environment variables once, when its C library loads, so `useBackend`
- * sets them (in this call only, before loading) from its options:
+ * TensorFlow reads these environment variables once, when its C library loads, so `useBackend`
+ * sets them (in this call only, before loading), the first always, the others from its options:
+ * - `TF_OVERRIDE_GLOBAL_THREADPOOL=1`: each session (lib/tf_capi) and the eager context gets an
+ *   intra-op thread pool of its own, sized by its own settings. Without it every one shares the
+ *   pool of the first, tfjs's eager context (one thread per core), and a compiled step's
+ *   `threads.intraOp` is ignored: a ResNet-20 step at batch 2 then takes 2.4× the time of one
+ *   that runs in one thread (lib/training/compiled.ts `defaultStepThreads`).
  * - `TF_ENABLE_ONEDNN_OPTS` ({@link BackendOptions.oneDnn}, default on): oneDNN, TensorFlow's
  *   Intel/AMD CPU kernels for convolutions, batch norm, …. TensorFlow's own default enables it
  *   only on CPUs with AVX-512 VNNI, BF16 or AMX; on an AVX2 machine (measured: a 2-core AMD EPYC
@@ -115,6 +120,7 @@ function describe(error: unknown): string {
 
 /** Sets TensorFlow's load-time variables from the options (see the module doc). */
 function configureTensorFlow(oneDnn: boolean | "auto", cachePrimitives: boolean): void {
+  process.env.TF_OVERRIDE_GLOBAL_THREADPOOL = "1";
   if (oneDnn === "auto") delete process.env.TF_ENABLE_ONEDNN_OPTS;
   else process.env.TF_ENABLE_ONEDNN_OPTS = oneDnn ? "1" : "0";
   process.env.TF_MKL_OPTIMIZE_PRIMITIVE_MEMUSE = cachePrimitives ? "false" : "true";

@@ -40,10 +40,17 @@ import { decodeRunMetadata, type NodeStat, RUN_OPTIONS_SOFTWARE_TRACE } from "./
  * `inter_op_parallelism_threads`); absent or 0 leaves TensorFlow's default (one per core).
  */
 export interface SessionThreads {
-  /** Threads inside one op (a convolution's GEMM). */
+  /**
+   * Threads inside one op (a convolution's GEMM). A session has a pool of its own only when
+   * TensorFlow was loaded with per-session pools (lib/backend.ts does); otherwise the process's
+   * first session or eager context sized the pool every session shares.
+   */
   readonly intraOp?: number;
-  /** Ops run at once. */
-  readonly interOp?: number;
+  /**
+   * Ops run at once; `"caller"` runs every op in the thread that called `run` (no pool, no
+   * hand-off between threads: what a small batch wants, see lib/training/compiled.ts).
+   */
+  readonly interOp?: number | "caller";
 }
 
 /** How a session compiles its graph. */
@@ -89,19 +96,28 @@ function varint(bytes: number[], value: number): void {
 
 /**
  * `threads` and `options` as a serialized `tensorflow.ConfigProto`: field 2
- * (`intra_op_parallelism_threads`) and field 5 (`inter_op_parallelism_threads`), both varints,
- * fields left at 0 omitted; then the graph options of `options.jit`. Throws naming a count that
- * is not a non-negative integer.
+ * (`intra_op_parallelism_threads`) and field 5 (`inter_op_parallelism_threads`, -1 for
+ * `"caller"`), both varints, fields left at 0 omitted; then the graph options of `options.jit`.
+ * Throws naming a count that is not a non-negative integer.
  */
 export function configProto(
   threads: SessionThreads,
   options: SessionOptions = {},
 ): Uint8Array<ArrayBuffer> {
   const bytes: number[] = [];
+  if (threads.interOp === "caller") {
+    // A negative int32 is a varint of its 64-bit two's complement: -1 is nine 0xff and a 0x01.
+    bytes.push(5 << 3, ...new Array(9).fill(0xff), 0x01);
+  }
   for (const [field, key] of [[2, "intraOp"], [5, "interOp"]] as const) {
+    if (threads[key] === "caller") continue;
     const value = threads[key] ?? 0;
     if (!Number.isInteger(value) || value < 0 || value > 4096) {
-      throw new Error(`threads.${key} must be an integer in [0, 4096], got ${value}`);
+      throw new Error(
+        `threads.${key} must be an integer in [0, 4096]${
+          key === "interOp" ? ' or "caller"' : ""
+        }, got ${JSON.stringify(value)}`,
+      );
     }
     if (value > 0) {
       varint(bytes, (field << 3) | 0);

@@ -68,6 +68,33 @@ import { type SGDOptions, validateSGDOptions } from "./optimizer.ts";
 
 const F: Attr = { type: "float32" };
 
+/**
+ * The largest batch {@link defaultStepThreads} runs in one thread. Below the crossover the
+ * step's ops are too small to share between cores, and handing each to a pool costs more than it
+ * saves (Zen 5, 2 cores: ResNet-20 steps at batch 2, 4, 8 in 0.4, 0.6, 0.7× the time;
+ * PyramidNet-38 at 2 and 4 in 0.7 and 0.87×, at 8 in 1.09×; at 16 both are slower,
+ * docs/performance.md).
+ */
+export const ONE_THREAD_MAX_BATCH = 8;
+
+/**
+ * The compiled step's default session threads for a training batch of `batchSize`: one intra-op
+ * thread with every op run in the caller's thread up to {@link ONE_THREAD_MAX_BATCH}, otherwise
+ * (or when the batch is not known) TensorFlow's pools, one thread per core each.
+ *
+ * @example
+ * ```ts
+ * import { defaultStepThreads } from "./compiled.ts";
+ * console.log(defaultStepThreads(2)); // { intraOp: 1, interOp: "caller" }
+ * console.log(defaultStepThreads(64)); // {}
+ * ```
+ */
+export function defaultStepThreads(batchSize: number | undefined): SessionThreads {
+  return batchSize !== undefined && batchSize <= ONE_THREAD_MAX_BATCH
+    ? { intraOp: 1, interOp: "caller" }
+    : {};
+}
+
 /** Options of {@link CompiledTrainEngine}. */
 export interface CompiledEngineOptions {
   /**
@@ -87,8 +114,16 @@ export interface CompiledEngineOptions {
    * box mask as inputs, and every batch must carry a `featureMix` at this layer.
    */
   readonly mixLayer?: MixLayer;
-  /** The session's thread pools (default: TensorFlow's, one thread per core each). */
+  /**
+   * The session's thread pools; default {@link defaultStepThreads} of {@link batchSize}. Counts
+   * left at 0 or absent take that default too.
+   */
   readonly threads?: SessionThreads;
+  /**
+   * The batch the step will mostly run at (the run's training batch), which picks the default
+   * {@link threads}; absent, TensorFlow's pools. Steps still take any batch.
+   */
+  readonly batchSize?: number;
   /**
    * The step's feature maps are stored with their channels rounded up to a multiple of this
    * (zero channels, see lib/models/graph_ops.ts); default 4, 1 to store the model's widths.
@@ -110,6 +145,8 @@ export interface CompiledEngineOptions {
 export class CompiledTrainEngine implements TrainEngine {
   /** Always `compiled`. */
   readonly kind = "compiled";
+  /** The session's thread pools: {@link CompiledEngineOptions.threads} or their default. */
+  readonly threads: SessionThreads;
   readonly #model: ImageClassifier;
   readonly #imageShape: readonly [number, number, number];
   readonly #graph: Graph;
@@ -140,6 +177,14 @@ export class CompiledTrainEngine implements TrainEngine {
         );
       }
     }
+    const { batchSize } = options;
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
+      throw new Error(
+        `CompiledTrainEngine: batchSize must be a positive integer, got ${batchSize}`,
+      );
+    }
+    const { intraOp, interOp } = options.threads ?? {};
+    this.threads = intraOp || interOp ? options.threads! : defaultStepThreads(batchSize);
     const graph = new Graph(options.api ?? requireCApi());
     this.#graph = graph;
     try {
@@ -199,7 +244,7 @@ export class CompiledTrainEngine implements TrainEngine {
         controls: [...assigns, ...this.#ops.runningStatUpdates],
         name: "train_step",
       });
-      this.#session = new Session(graph, options.threads, { jit: options.jit });
+      this.#session = new Session(graph, this.threads, { jit: options.jit });
     } catch (error) {
       graph.dispose();
       throw error;

@@ -103,6 +103,8 @@ export interface TrainEngineOptions {
   readonly mixLayer?: MixLayer;
   /** The compiled engine's thread pools (e.g. one thread each for concurrent sweep workers). */
   readonly threads?: SessionThreads;
+  /** The run's training batch: picks the compiled engine's default threads (CompiledEngineOptions.batchSize). */
+  readonly batchSize?: number;
   /** The compiled engine with XLA's JIT (small batches; see CompiledEngineOptions.jit). */
   readonly jit?: boolean;
   /** Where the fallback warning goes (default `console.warn`). */

@@ -247,6 +247,7 @@ async function trainIn(dir: RunDirectory, options: TrainRunOptions): Promise<Tra
     }, {
       engine: options.engine,
       threads: options.threads,
+      batchSize: config.batchSize,
       jit: options.jit,
       imageShape: [train.height, train.width, train.channels],
       mixLayer: config.augmentation.kind === "feature-cutmix"

@@ -127,7 +127,12 @@ export {
   type TrainEngine,
   type TrainEngineOptions,
 } from "./engine.ts";
-export { type CompiledEngineOptions, CompiledTrainEngine } from "./compiled.ts";
+export {
+  type CompiledEngineOptions,
+  CompiledTrainEngine,
+  defaultStepThreads,
+  ONE_THREAD_MAX_BATCH,
+} from "./compiled.ts";
 export type { SessionThreads } from "../tf_capi/session.ts";
 // CompiledTrainEngine.traceStep's per-node timings, and their sum by op type.
 export { type NodeStat, type OpTime, summarizeByOp } from "../tf_capi/step_stats.ts";

@@ -31,6 +31,14 @@ Deno.test("configProto: fields 2 and 5 as varints, zeros omitted, XLA's graph op
   assert.deepEqual([...configProto({ intraOp: 1 }, { jit: false })], [0x10, 1]);
   assert.throws(() => configProto({ intraOp: -1 }), /threads\.intraOp .* got -1/);
   assert.throws(() => configProto({ interOp: 1.5 }), /threads\.interOp .* got 1\.5/);
+  // "caller" is inter_op_parallelism_threads = -1: ten varint bytes of the 64-bit -1.
+  const caller = [0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+  assert.deepEqual([...configProto({ interOp: "caller" })], caller);
+  assert.deepEqual([...configProto({ intraOp: 1, interOp: "caller" })], [...caller, 0x10, 1]);
+  assert.throws(
+    () => configProto({ interOp: "main" as "caller" }),
+    /threads\.interOp must be an integer in \[0, 4096\] or "caller", got "main"/,
+  );
 });
 
 testWhen(native, NO_CAPI, {

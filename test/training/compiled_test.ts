@@ -10,8 +10,13 @@ import { Random } from "../../lib/random.ts";
 import { openCApi } from "../../lib/tf_capi/binding.ts";
 import { GraphLayerOps } from "../../lib/models/graph_ops.ts";
 import type { Output } from "../../lib/tf_capi/graph.ts";
+import type { SessionThreads } from "../../lib/tf_capi/session.ts";
 import { createTrainEngine, parseEngineKind, type TrainEngine } from "../../lib/training/engine.ts";
-import { CompiledTrainEngine } from "../../lib/training/compiled.ts";
+import {
+  CompiledTrainEngine,
+  defaultStepThreads,
+  ONE_THREAD_MAX_BATCH,
+} from "../../lib/training/compiled.ts";
 import { batchNormPlan } from "../../lib/native_kernels.ts";
 
 const capi = openCApi();
@@ -79,6 +84,7 @@ function parity(
   lastBatch = BATCH,
   sgd: typeof SGD_OPTIONS = SGD_OPTIONS,
   jit = false,
+  batchSize?: number,
 ): Parity {
   const spec = parseModelName(modelName, 4);
   const models = [createModel(spec, 1), createModel(spec, 1)];
@@ -89,6 +95,7 @@ function parity(
       imageShape: [SIZE, SIZE, 3],
       mixLayer,
       jit,
+      batchSize,
     })
   );
   try {
@@ -181,6 +188,50 @@ testWhen(native, NO_CAPI, {
       ]
     ) {
       assertParity(parity(name, { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 }), name);
+    }
+  },
+});
+
+Deno.test("defaultStepThreads: one thread in the caller up to ONE_THREAD_MAX_BATCH, pools above", () => {
+  const oneThread = { intraOp: 1, interOp: "caller" };
+  assert.deepEqual(defaultStepThreads(1), oneThread);
+  assert.deepEqual(defaultStepThreads(ONE_THREAD_MAX_BATCH), oneThread);
+  assert.deepEqual(defaultStepThreads(ONE_THREAD_MAX_BATCH + 1), {});
+  assert.deepEqual(defaultStepThreads(undefined), {});
+});
+
+testWhen(native, NO_CAPI, {
+  name: "compiled engine at a small batch: one thread, ops in the caller's, trains as eager",
+  fn() {
+    const cutmix: AugmentationConfig = { kind: "cutmix", numClasses: 4, alpha: 1, prob: 1 };
+    assertParity(parity("resnet8-w4-8-8", cutmix, 3, BATCH, SGD_OPTIONS, false, 2), "batch 2");
+    const model = createModel(parseModelName("resnet8-w4-8-8", 4), 1);
+    const threadsOf = (options: { batchSize?: number; threads?: SessionThreads }) => {
+      const engine = new CompiledTrainEngine(model, SGD_OPTIONS, {
+        imageShape: [SIZE, SIZE, 3],
+        ...options,
+      });
+      engine.dispose();
+      return engine.threads;
+    };
+    try {
+      assert.deepEqual(threadsOf({ batchSize: 2 }), { intraOp: 1, interOp: "caller" });
+      assert.deepEqual(threadsOf({ batchSize: 64 }), {});
+      assert.deepEqual(threadsOf({}), {});
+      // Counts the caller set win; zeros are TensorFlow's default, so the batch decides.
+      assert.deepEqual(threadsOf({ batchSize: 2, threads: { intraOp: 2 } }), { intraOp: 2 });
+      assert.deepEqual(threadsOf({ batchSize: 2, threads: { intraOp: 0, interOp: 0 } }), {
+        intraOp: 1,
+        interOp: "caller",
+      });
+      for (const batchSize of [0, 2.5]) {
+        assert.throws(
+          () => new CompiledTrainEngine(model, SGD_OPTIONS, { imageShape: [8, 8, 3], batchSize }),
+          new RegExp(`batchSize must be a positive integer, got ${batchSize}`),
+        );
+      }
+    } finally {
+      model.dispose();
     }
   },
 });
