@@ -64,8 +64,8 @@ export function libVariant(engine: Engine): Variant {
 }
 
 /**
- * The compiled engine with XLA (`CompiledEngineOptions.jit`), what lib offers for small batches;
- * it trains at batches up to {@link JIT_MAX_BATCH} only (slower than without above, see
+ * The compiled engine with XLA (`CompiledEngineOptions.jit`), lib's option for small batches; it
+ * trains at batches up to {@link JIT_MAX_BATCH} only (slower than without above, see
  * docs/performance.md).
  */
 export const LIB_JIT_VARIANT: Variant = {

@@ -4,8 +4,9 @@
  * (`TrainRunOptions.engine` / `.threads` / `.jit`):
  * - `CUTMIX_ENGINE`: `compiled` or `eager`; unset, lib's default (compiled on native TensorFlow);
  * - `TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`: the compiled engine's session thread
- *   pools (a sweep's one-thread workers set both to 1); unset, TensorFlow's default;
- * - `CUTMIX_JIT`: `1` compiles the compiled engine's step with XLA (small batches,
+ *   pools (a sweep's one-thread workers set both to 1); unset, lib's default (one thread at
+ *   training batches up to 8, TensorFlow's pools above: `defaultStepThreads`);
+ * - `CUTMIX_JIT`: `1` compiles the compiled engine's step with XLA (an option,
  *   `CompiledEngineOptions.jit`); unset or `0`, not.
  *
  * @example

@@ -105,7 +105,7 @@ export interface TrainEngineOptions {
   readonly threads?: SessionThreads;
   /** The run's training batch: picks the compiled engine's default threads (CompiledEngineOptions.batchSize). */
   readonly batchSize?: number;
-  /** The compiled engine with XLA's JIT (small batches; see CompiledEngineOptions.jit). */
+  /** The compiled engine with XLA's JIT (see CompiledEngineOptions.jit). */
   readonly jit?: boolean;
   /** Where the fallback warning goes (default `console.warn`). */
   readonly warn?: (message: string) => void;

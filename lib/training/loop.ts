@@ -103,7 +103,7 @@ export interface TrainRunOptions {
   /** The compiled engine's thread pools (entry points pass `TF_NUM_INTRAOP_THREADS` / `…INTEROP…`). */
   readonly threads?: SessionThreads;
   /**
-   * The compiled engine with XLA's JIT: faster at small batches, slower at 64 and above (see
+   * The compiled engine with XLA's JIT: slower than the default at every batch measured (see
    * CompiledEngineOptions.jit). Not part of the run's config either; default false.
    */
   readonly jit?: boolean;
