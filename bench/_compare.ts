@@ -96,17 +96,24 @@ export function achievedGflops(imagesPerSecond: number, flopsPerImage: number): 
   return (imagesPerSecond * flopsPerImage) / 1e9;
 }
 
-/** One target of issue 14: a (section, model, batch) whose ratio to the best PyTorch must reach `atLeast`. */
+/**
+ * One target of issue 14: a (section, model, batch) whose ratio to the best PyTorch must reach
+ * `atLeast`. The ratio is of images/s (ours over PyTorch's) or, with `measure: "peakRss"`, of peak
+ * RSS the other way round (PyTorch's over ours: ≥ 1 when ours is no more), against the PyTorch
+ * configuration that was fastest there.
+ */
 export interface Target {
   readonly name: string;
   readonly section: "train" | "infer";
   readonly model: string;
   readonly batch: number;
   readonly atLeast: number;
+  /** Default `"throughput"`. */
+  readonly measure?: "throughput" | "peakRss";
 }
 
-/** Issue 14's targets, on the bench's default models. */
-export const TARGETS: readonly Target[] = [
+/** The throughput targets, on the bench's default models. */
+const THROUGHPUT_TARGETS: readonly Target[] = [
   {
     name: "ResNet-20 training, batch 64",
     section: "train",
@@ -158,6 +165,21 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+/** Issue 14's targets: each throughput target, and peak RSS no more than PyTorch's in the same row. */
+export const TARGETS: readonly Target[] = [
+  ...THROUGHPUT_TARGETS,
+  ...THROUGHPUT_TARGETS.map((t): Target => ({
+    name: `${
+      t.section === "train" ? "training" : "inference"
+    } peak RSS, ${t.model} batch ${t.batch}`,
+    section: t.section,
+    model: t.model,
+    batch: t.batch,
+    atLeast: 1.0,
+    measure: "peakRss",
+  })),
+];
+
 /**
  * Each target for `variant`, from rows that already carry their ratios
  * ({@link withRatiosToBestTorch}). A target `variant` was not measured for, or measured without
@@ -178,7 +200,19 @@ export function evaluateTargets(
       r.section === t.section && r.model === t.model && r.batch === t.batch && r.variant === variant
     );
     if (row === undefined && onlyMeasured) continue;
-    const ratio = row?.ratioToBestTorch;
+    let ratio = row?.ratioToBestTorch;
+    let detail: string | undefined;
+    if (t.measure === "peakRss") {
+      const torch = rows.find((r) =>
+        r.section === t.section && r.model === t.model && r.batch === t.batch &&
+        r.variant === row?.bestTorch
+      );
+      const [ours, theirs] = [row?.peakRssMiB, torch?.peakRssMiB];
+      ratio = ours !== undefined && theirs !== undefined && ours > 0 ? theirs / ours : undefined;
+      if (ratio !== undefined) {
+        detail = `peak RSS ${ours!.toFixed(0)} MiB, PyTorch's ${theirs!.toFixed(0)}`;
+      }
+    }
     lines.push({
       name: t.name,
       variant,
@@ -186,6 +220,7 @@ export function evaluateTargets(
       ratio,
       bestTorch: row?.bestTorch,
       verdict: ratio === undefined ? "not measured" : ratio >= t.atLeast ? "pass" : "fail",
+      ...(detail === undefined ? {} : { detail }),
     });
   }
   return lines;

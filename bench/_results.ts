@@ -112,6 +112,8 @@ export interface TargetLine {
   ratio?: number;
   bestTorch?: string;
   verdict: "pass" | "fail" | "not measured";
+  /** For a peak-RSS target: both figures (its ratio is PyTorch's over ours). */
+  detail?: string;
 }
 
 /** One training step under tf.profile. */

@@ -85,6 +85,34 @@ Deno.test("achievedGflops: images/s × FLOPs per image", () => {
   assert.equal(achievedGflops(500, 2e8), 100);
 });
 
+Deno.test("evaluateTargets: peak RSS against the fastest PyTorch row's, PyTorch's over ours", () => {
+  const rows = withRatiosToBestTorch([
+    { ...row("torch", "torch", 300), peakRssMiB: 300 },
+    { ...row("torch-cl", "torch", 400), peakRssMiB: 500 }, // the fastest: the one compared with
+    { ...row("lib", "lib", 500), peakRssMiB: 400 },
+    { ...row("torch-cl", "torch", 400, 128), peakRssMiB: 600 },
+    { ...row("lib", "lib", 440, 128), peakRssMiB: 750 },
+    row("torch-cl", "torch", 400, 2), // no RSS figure
+    { ...row("lib", "lib", 440, 2), peakRssMiB: 300 },
+  ]);
+  const targets = [64, 128, 2].map((batch) => ({
+    name: `b${batch}`,
+    section: "train",
+    model: "resnet20",
+    batch,
+    atLeast: 1.0,
+    measure: "peakRss",
+  } as const));
+  assert.deepEqual(
+    evaluateTargets(rows, "lib", { targets }).map((t) => [t.ratio, t.verdict, t.detail]),
+    [
+      [1.25, "pass", "peak RSS 400 MiB, PyTorch's 500"],
+      [0.8, "fail", "peak RSS 750 MiB, PyTorch's 600"],
+      [undefined, "not measured", undefined],
+    ],
+  );
+});
+
 Deno.test("evaluateTargets: pass, fail and not measured; a stand-in only where measured", () => {
   const rows = withRatiosToBestTorch([
     row("torch-cl", "torch", 400),
