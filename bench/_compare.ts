@@ -196,18 +196,16 @@ export function evaluateTargets(
 ): TargetLine[] {
   const lines: TargetLine[] = [];
   for (const t of targets) {
-    const row = rows.find((r) =>
-      r.section === t.section && r.model === t.model && r.batch === t.batch && r.variant === variant
-    );
+    const rowOf = (v: string | undefined) =>
+      rows.find((r) =>
+        r.section === t.section && r.model === t.model && r.batch === t.batch && r.variant === v
+      );
+    const row = rowOf(variant);
     if (row === undefined && onlyMeasured) continue;
     let ratio = row?.ratioToBestTorch;
     let detail: string | undefined;
     if (t.measure === "peakRss") {
-      const torch = rows.find((r) =>
-        r.section === t.section && r.model === t.model && r.batch === t.batch &&
-        r.variant === row?.bestTorch
-      );
-      const [ours, theirs] = [row?.peakRssMiB, torch?.peakRssMiB];
+      const [ours, theirs] = [row?.peakRssMiB, rowOf(row?.bestTorch)?.peakRssMiB];
       ratio = ours !== undefined && theirs !== undefined && ours > 0 ? theirs / ours : undefined;
       if (ratio !== undefined) {
         detail = `peak RSS ${ours!.toFixed(0)} MiB, PyTorch's ${theirs!.toFixed(0)}`;

@@ -133,7 +133,7 @@ export interface CompiledEngineOptions {
    * Compile the step with XLA's auto-clustering (`SessionOptions.jit` in `lib/tf_capi/session.ts`);
    * default false. With TensorFlow's thread pools it took a ResNet-20 step at batch 2 to 0.63–0.75×
    * the time, but the one-thread step of {@link defaultStepThreads} is faster still (bench, batch 2:
-   * 320 images/s without XLA, 166 with); from 16 up XLA's CPU convolutions are slower than
+   * about twice the images/s without XLA); from 16 up XLA's CPU convolutions are slower than
    * oneDNN's (1.7–2.2× the time at 64 and 128), and the process needs ~190 MB more
    * (docs/performance.md). Results differ from the default by float32 rounding (XLA fuses and
    * reorders elementwise arithmetic); the first step at each new batch size also compiles.
