@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { Row, TargetLine } from "./_results.ts";
+import type { MemoryFigures, Row, TargetLine } from "./_results.ts";
 import { median } from "./stats.ts";
 
 /**
@@ -222,4 +222,32 @@ export function evaluateTargets(
     });
   }
   return lines;
+}
+
+/**
+ * The memory section's bound: RSS after the first timed run over RSS after the last, over an
+ * epoch of steps. 0.98 lets the allocator settle by 2 % and catches any buffer kept per step.
+ */
+export const RSS_FLAT_AT_LEAST = 0.98;
+
+/** Issue 14's "RSS flat over an epoch" for one memory-section worker; fails on growing tensors too. */
+export function memoryTarget(f: MemoryFigures): TargetLine {
+  const [first, last] = [f.rssAfterRunsMiB[0], f.rssAfterRunsMiB.at(-1)];
+  const ratio = first !== undefined && last !== undefined && last > 0 ? first / last : undefined;
+  const line: TargetLine = {
+    name: `RSS flat over an epoch, ${f.model} batch ${f.batch} (${f.steps} steps)`,
+    variant: f.variant,
+    atLeast: RSS_FLAT_AT_LEAST,
+    ratio,
+    verdict: ratio === undefined
+      ? "not measured"
+      : ratio >= RSS_FLAT_AT_LEAST && f.numTensorsStable
+      ? "pass"
+      : "fail",
+  };
+  if (ratio !== undefined) {
+    line.detail = `RSS ${first!.toFixed(0)} → ${last!.toFixed(0)} MiB, tensors ` +
+      (f.numTensorsStable ? "stable" : "growing");
+  }
+  return line;
 }

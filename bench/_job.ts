@@ -95,6 +95,8 @@ export interface JobResult {
   numTensorsAfterRuns: number[];
   /** Largest resident set size seen, bytes (Deno.memoryUsage().rss; PyTorch: ru_maxrss). */
   peakRssBytes: number;
+  /** lib workers: the resident set size after each timed run, bytes (the memory section). */
+  rssAfterRunsBytes?: number[];
   /** tf.memory().numBytes after the last run (tensors tfjs tracks; native buffers). */
   tfNumBytes: number;
   /** PyTorch workers: threads (`torch.get_num_threads()`). */

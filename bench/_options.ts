@@ -13,6 +13,7 @@ export const SECTIONS = [
   "paired",
   "infer",
   "concurrent",
+  "memory",
   "profile",
   "cutmix",
   "pipeline",

@@ -158,6 +158,21 @@ export interface MachineFigures {
 }
 
 /** Everything one invocation measured (bench/out/latest.json). */
+/** The memory section: one training worker over an epoch's steps, its RSS after each timed run. */
+export interface MemoryFigures {
+  variant: string;
+  label: string;
+  model: string;
+  batch: number;
+  /** Timed steps (warm-up excluded). */
+  steps: number;
+  /** RSS after each timed run, MiB. */
+  rssAfterRunsMiB: number[];
+  /** `tf.memory().numTensors` was the same after every run. */
+  numTensorsStable: boolean;
+  error?: string;
+}
+
 export interface BenchResults {
   date: string;
   args: string[];
@@ -177,6 +192,7 @@ export interface BenchResults {
   paired?: PairedFigures[];
   concurrent?: ConcurrentFigures[];
   profile?: ProfileFigures[];
+  memory?: MemoryFigures[];
   cutmix?: CutMixFigures;
   pipeline?: PipelineFigures;
   targets?: TargetLine[];

@@ -17,7 +17,13 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/io/atomic_write.ts";
 import { describeMachine } from "../lib/reports/machine.ts";
-import { achievedGflops, evaluateTargets, TARGETS, withRatiosToBestTorch } from "./_compare.ts";
+import {
+  achievedGflops,
+  evaluateTargets,
+  memoryTarget,
+  TARGETS,
+  withRatiosToBestTorch,
+} from "./_compare.ts";
 import { type Options, parseOptions, USAGE } from "./_options.ts";
 import { renderResults, targetLines } from "./_render.ts";
 import type { BenchResults, Row } from "./_results.ts";
@@ -27,6 +33,7 @@ import { measureGemm } from "./_sections/gemm.ts";
 import { measureCutMix, measurePipelineFigures } from "./_sections/in_process.ts";
 import { type Case, measureModels } from "./_sections/models.ts";
 import { measurePaired } from "./_sections/paired.ts";
+import { measureMemory } from "./_sections/memory.ts";
 import { measureProfiles } from "./_sections/profile.ts";
 import {
   LIB_JIT_VARIANT,
@@ -163,6 +170,11 @@ async function main(): Promise<void> {
       .filter((v) => variantRuns(v, first, "train"));
     results.concurrent = await measureConcurrent(first, options.batches?.[0] ?? 64, variants, ctx);
   }
+  if (section("memory")) {
+    const batch = options.batches?.[0] ?? 128;
+    console.log(`Memory over an epoch (${first}, batch ${batch})…`);
+    results.memory = await measureMemory(first, batch, libVariants, ctx);
+  }
   if (section("profile")) {
     console.log("Profile of one training step…");
     results.profile = await measureProfiles(first, 64, [
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
     ...(options.engines.includes("compiled")
       ? evaluateTargets(measured, LIB_JIT_VARIANT.id, { targets, onlyMeasured: true })
       : []),
+    ...(results.memory ?? []).map(memoryTarget),
   ];
   results.loadAverageAtEnd = await loadAverage();
   const markdown = renderResults(results);

@@ -170,9 +170,11 @@ export async function runJob(job: Job): Promise<JobResult> {
       .sort((a, b) => b.ms - a.ms);
     result.kernelCalls = info.kernels.length;
   }
+  result.rssAfterRunsBytes = [];
   const { imagesPerSecondRuns, cpuMsPerImageRuns, msRuns } = await timedRuns(job, step, () => {
     result.numTensorsAfterRuns.push(tf.memory().numTensors);
     sampleRss();
+    result.rssAfterRunsBytes!.push(Deno.memoryUsage().rss);
   });
   result.imagesPerSecondRuns = imagesPerSecondRuns;
   result.cpuMsPerImageRuns = cpuMsPerImageRuns;

@@ -5,6 +5,7 @@ import {
   bestOf,
   concurrentSummary,
   evaluateTargets,
+  memoryTarget,
   pairedRatios,
   withRatiosToBestTorch,
 } from "../../bench/_compare.ts";
@@ -134,4 +135,21 @@ Deno.test("evaluateTargets: pass, fail and not measured; a stand-in only where m
     evaluateTargets(rows, "graph-spike", { targets, onlyMeasured: true }).map((t) => t.ratio),
     [1.3],
   );
+});
+
+Deno.test("memoryTarget: RSS after the first run over after the last ≥ 0.98, tensors stable", () => {
+  const base = { variant: "lib-compiled", label: "l", model: "resnet20", batch: 128, steps: 400 };
+  const line = (rss: number[], numTensorsStable = true) =>
+    memoryTarget({ ...base, rssAfterRunsMiB: rss, numTensorsStable });
+  assert.deepEqual(line([500, 505, 510]), {
+    name: "RSS flat over an epoch, resnet20 batch 128 (400 steps)",
+    variant: "lib-compiled",
+    atLeast: 0.98,
+    ratio: 500 / 510,
+    verdict: "pass",
+    detail: "RSS 500 → 510 MiB, tensors stable",
+  });
+  assert.equal(line([500, 520]).verdict, "fail"); // 4 % growth
+  assert.equal(line([500, 500], false).verdict, "fail");
+  assert.equal(line([]).verdict, "not measured");
 });
