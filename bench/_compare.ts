@@ -91,6 +91,11 @@ export function concurrentSummary(
   return { single, aggregate, scaling: aggregate / single };
 }
 
+/** Whether a worker's `tf.memory().numTensors` after each timed run stayed the same (no leak). */
+export function tensorCountStable(countsAfterRuns: readonly number[]): boolean {
+  return countsAfterRuns.every((n) => n === countsAfterRuns[0]);
+}
+
 /** Achieved GFLOP/s of a step: images/s × counted FLOPs per image. */
 export function achievedGflops(imagesPerSecond: number, flopsPerImage: number): number {
   return (imagesPerSecond * flopsPerImage) / 1e9;

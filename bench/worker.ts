@@ -129,7 +129,12 @@ export async function runJob(job: Job): Promise<JobResult> {
     }
   }
   let peakRss = 0;
-  const sampleRss = () => (peakRss = Math.max(peakRss, Deno.memoryUsage().rss));
+  /** Reads RSS once, keeps the peak, returns the reading. */
+  const sampleRss = () => {
+    const rss = Deno.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    return rss;
+  };
   for (let i = 0; i < job.warmupSteps; i++) {
     const loss = step();
     if (!Number.isFinite(loss)) throw new Error(`warm-up step ${i}: non-finite output ${loss}`);
@@ -173,8 +178,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   result.rssAfterRunsBytes = [];
   const { imagesPerSecondRuns, cpuMsPerImageRuns, msRuns } = await timedRuns(job, step, () => {
     result.numTensorsAfterRuns.push(tf.memory().numTensors);
-    sampleRss();
-    result.rssAfterRunsBytes!.push(Deno.memoryUsage().rss);
+    result.rssAfterRunsBytes!.push(sampleRss());
   });
   result.imagesPerSecondRuns = imagesPerSecondRuns;
   result.cpuMsPerImageRuns = cpuMsPerImageRuns;

@@ -5,6 +5,7 @@
  * ResNet-20 feature map of the batch is 8 MiB, 400 of them 3 GiB.
  * @module
  */
+import { tensorCountStable } from "../_compare.ts";
 import type { Job } from "../_job.ts";
 import type { MemoryFigures } from "../_results.ts";
 import type { Variant } from "../_variants.ts";
@@ -41,11 +42,10 @@ export async function measureMemory(
       continue;
     }
     const rss = (r.rssAfterRunsBytes ?? []).map((b) => b / 2 ** 20);
-    const counts = r.numTensorsAfterRuns;
     out.push({
       ...base,
       rssAfterRunsMiB: rss,
-      numTensorsStable: counts.every((n) => n === counts[0]),
+      numTensorsStable: tensorCountStable(r.numTensorsAfterRuns),
     });
     console.log(
       `  memory ${variant.id}: RSS ${rss[0]?.toFixed(0)} → ${rss.at(-1)?.toFixed(0)} MiB over ` +

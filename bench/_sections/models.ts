@@ -5,6 +5,7 @@
  * rounds.
  * @module
  */
+import { tensorCountStable } from "../_compare.ts";
 import type { Job } from "../_job.ts";
 import { JobProgress } from "../_progress.ts";
 import type { Row } from "../_results.ts";
@@ -85,7 +86,7 @@ export async function measureModels(
         m.peakRssBytes = Math.max(m.peakRssBytes, r.peakRssBytes);
         if (variant.kind === "lib") {
           const counts = r.numTensorsAfterRuns;
-          m.numTensorsStable &&= counts.every((n) => n === counts[0]);
+          m.numTensorsStable &&= tensorCountStable(counts);
           if (r.fusedKernels === Boolean(variant.plain)) {
             m.errors.push(
               `${variant.id}: fused kernels ${r.fusedKernels ? "on" : "off"}, not as asked`,

@@ -5,7 +5,7 @@
  * steadier than ratios of separate medians.
  * @module
  */
-import { pairedRatios } from "../_compare.ts";
+import { pairedRatios, tensorCountStable } from "../_compare.ts";
 import type { Job, JobResult } from "../_job.ts";
 import type { PairedFigures } from "../_results.ts";
 import type { Variant } from "../_variants.ts";
@@ -70,7 +70,7 @@ export async function measurePaired(
         ratioToBestTorch: ratios[i],
         imagesPerSecondRuns: runs[i],
         numTensorsStable: v.kind === "lib"
-          ? results[i].numTensorsAfterRuns.every((n) => n === results[i].numTensorsAfterRuns[0])
+          ? tensorCountStable(results[i].numTensorsAfterRuns)
           : undefined,
         compileSeconds: results[i].compileSeconds ?? undefined,
       })),
